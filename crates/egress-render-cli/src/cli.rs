@@ -1,0 +1,192 @@
+//! Argument parsing, printing and exit codes. Everything else is in the
+//! `egress_render` library.
+
+use crate::input;
+use clap::{Parser, ValueEnum};
+use egress_render::{Mode, Options, UnscopedIdentity};
+use std::io::{self, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Render the egress rules of UDS Core Package resources to the Istio
+/// manifests UDS Core would create, offline.
+///
+/// Reads YAML from files, directories (their *.yaml and *.yml, recursively,
+/// in sorted order) or standard input (`-`, or no PATH), and prints the
+/// manifests. Exit status: 0 rendered, 1 invalid input or conflicting
+/// packages (errors on stderr, nothing on stdout), 2 usage error.
+#[derive(Debug, Parser)]
+#[command(name = "egress-render", version, max_term_width = 100)]
+pub struct Cli {
+    /// Package YAML files or directories; `-` or none for standard input.
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+
+    /// Mode of packages that do not set spec.network.serviceMesh.mode.
+    #[arg(long, value_enum, default_value_t = ModeArg::Ambient)]
+    pub mode: ModeArg,
+
+    /// Output format.
+    #[arg(short = 'o', long = "output", value_enum, default_value_t = Format::Yaml)]
+    pub output: Format,
+
+    /// SPIFFE trust domain of AuthorizationPolicy principals.
+    #[arg(long, default_value = "cluster.local", value_parser = non_empty)]
+    pub trust_domain: String,
+
+    /// Who an ambient rule without serviceAccount admits: the namespace's
+    /// default service account, or (as UDS Core's operator does) the whole
+    /// namespace.
+    #[arg(long, value_enum, default_value_t = IdentityArg::DefaultSa)]
+    pub unscoped_identity: IdentityArg,
+
+    /// The uds/generation label of shared objects.
+    #[arg(long, default_value_t = 1)]
+    pub shared_generation: u64,
+
+    /// Ports the sidecar egress gateway exposes (comma-separated); sidecar
+    /// rules on other ports get a warning.
+    #[arg(long, value_delimiter = ',', default_value = "80,443", value_parser = clap::value_parser!(u16).range(1..))]
+    pub gateway_ports: Vec<u16>,
+
+    /// Treat warnings as errors: print them and exit 1 with nothing on stdout.
+    #[arg(long)]
+    pub deny_warnings: bool,
+
+    /// Do not print warnings.
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+fn non_empty(s: &str) -> Result<String, String> {
+    if s.trim().is_empty() {
+        Err("must not be empty".to_string())
+    } else {
+        Ok(s.to_string())
+    }
+}
+
+/// `--mode`.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ModeArg {
+    /// Istio ambient mode (UDS Core's default).
+    Ambient,
+    /// Istio sidecar mode.
+    Sidecar,
+}
+
+/// `-o/--output`.
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum Format {
+    /// A multi-document YAML stream.
+    Yaml,
+    /// One JSON `List`.
+    Json,
+}
+
+/// `--unscoped-identity`.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum IdentityArg {
+    /// The namespace's `default` service account.
+    DefaultSa,
+    /// Every workload in the namespace.
+    Namespace,
+}
+
+impl Cli {
+    fn options(&self) -> Options {
+        Options {
+            default_mode: match self.mode {
+                ModeArg::Ambient => Mode::Ambient,
+                ModeArg::Sidecar => Mode::Sidecar,
+            },
+            trust_domain: self.trust_domain.clone(),
+            unscoped_identity: match self.unscoped_identity {
+                IdentityArg::DefaultSa => UnscopedIdentity::DefaultServiceAccount,
+                IdentityArg::Namespace => UnscopedIdentity::Namespace,
+            },
+            shared_generation: self.shared_generation,
+            gateway_ports: self.gateway_ports.clone(),
+        }
+    }
+}
+
+/// Parse arguments, render, print; the process's exit status.
+pub fn run() -> ExitCode {
+    let cli = Cli::parse();
+    let mut stderr = io::stderr().lock();
+    match render_to_string(&cli, &mut stderr) {
+        Ok(out) => {
+            let mut stdout = io::stdout().lock();
+            match stdout.write_all(out.as_bytes()).and_then(|()| stdout.flush()) {
+                Ok(()) => ExitCode::SUCCESS,
+                // `egress-render … | head` closes the pipe early: not an error.
+                Err(e) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+                Err(e) => {
+                    let _ = writeln!(stderr, "error: cannot write output: {e}");
+                    ExitCode::from(1)
+                }
+            }
+        }
+        Err(()) => ExitCode::from(1),
+    }
+}
+
+/// Everything but printing the result: read inputs, parse, render, report
+/// errors and warnings on `stderr`. `Err` means exit 1 with empty stdout.
+fn render_to_string(cli: &Cli, stderr: &mut impl Write) -> Result<String, ()> {
+    let (inputs, read_errors) = input::read_all(&cli.paths);
+    let mut packages = Vec::new();
+    let mut errors = Vec::new();
+    for input in &inputs {
+        let parsed = egress_render::parse(&input.label, &input.bytes);
+        packages.extend(parsed.packages);
+        errors.extend(parsed.errors);
+    }
+    let options = cli.options();
+    let result = egress_render::render(&packages, &options);
+    let (rendered, render_errors) = match result {
+        Ok(r) => (Some(r), Vec::new()),
+        Err(e) => (None, e.0),
+    };
+    errors.extend(render_errors);
+    let mut errors = egress_render::Errors(errors).sorted();
+
+    if let Some(r) = &rendered {
+        if !cli.quiet || cli.deny_warnings {
+            for w in &r.warnings {
+                let _ = writeln!(stderr, "{w}\n");
+            }
+        }
+        if cli.deny_warnings && !r.warnings.is_empty() && errors.is_empty() {
+            errors = egress_render::Errors(r.warnings.iter().cloned().map(|w| w.into_error()).collect());
+            let _ = writeln!(
+                stderr,
+                "error: {} warning(s) denied by --deny-warnings",
+                errors.len()
+            );
+            return Err(());
+        }
+    }
+    if !read_errors.is_empty() || !errors.is_empty() {
+        for e in &read_errors {
+            let _ = writeln!(stderr, "{e}\n");
+        }
+        for e in errors.iter() {
+            let _ = writeln!(stderr, "{e}\n");
+        }
+        let n = read_errors.len() + errors.len();
+        let _ = writeln!(stderr, "error: {n} problem(s) found; nothing rendered");
+        return Err(());
+    }
+    let Some(rendered) = rendered else {
+        return Err(());
+    };
+    let out = match cli.output {
+        Format::Yaml => rendered.to_yaml(),
+        Format::Json => rendered.to_json(),
+    };
+    out.map_err(|e| {
+        let _ = writeln!(stderr, "{e}");
+    })
+}

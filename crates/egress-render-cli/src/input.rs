@@ -1,0 +1,91 @@
+//! Turning PATH arguments into (label, bytes) inputs: files, directories
+//! (their `*.yaml`/`*.yml`, recursively, in sorted order) and `-` for stdin.
+
+use std::fs;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+/// One input stream and the label errors name it by.
+pub struct Input {
+    pub label: String,
+    pub bytes: Vec<u8>,
+}
+
+/// Read every input named by `paths` (stdin when empty). A path that cannot
+/// be read is an error message naming it; the others are still read so all
+/// problems are reported together.
+pub fn read_all(paths: &[PathBuf]) -> (Vec<Input>, Vec<String>) {
+    let mut inputs = Vec::new();
+    let mut errors = Vec::new();
+    let stdin_only = [PathBuf::from("-")];
+    let paths = if paths.is_empty() { &stdin_only[..] } else { paths };
+    let mut stdin_read = false;
+    for path in paths {
+        if path.as_os_str() == "-" {
+            if stdin_read {
+                continue;
+            }
+            stdin_read = true;
+            let mut bytes = Vec::new();
+            match std::io::stdin().lock().read_to_end(&mut bytes) {
+                Ok(_) => inputs.push(Input {
+                    label: "<stdin>".to_string(),
+                    bytes,
+                }),
+                Err(e) => errors.push(format!("error: cannot read standard input: {e}")),
+            }
+            continue;
+        }
+        match fs::metadata(path) {
+            Ok(meta) if meta.is_dir() => {
+                let mut files = Vec::new();
+                if let Err(e) = yaml_files(path, &mut files) {
+                    errors.push(format!("error: cannot read directory {}: {e}", path.display()));
+                }
+                files.sort();
+                for file in files {
+                    read_file(&file, &mut inputs, &mut errors);
+                }
+            }
+            Ok(_) => read_file(path, &mut inputs, &mut errors),
+            Err(e) => errors.push(format!("error: cannot read {}: {e}", path.display())),
+        }
+    }
+    (inputs, errors)
+}
+
+fn read_file(path: &Path, inputs: &mut Vec<Input>, errors: &mut Vec<String>) {
+    // Refuse oversized files before reading them into memory (SPEC §1).
+    if let Ok(meta) = fs::metadata(path) {
+        if meta.len() > egress_render::MAX_INPUT_BYTES as u64 {
+            errors.push(format!(
+                "error: {} is {} bytes, more than the 256 MiB limit per file\n  = help: split it into several files",
+                path.display(),
+                meta.len()
+            ));
+            return;
+        }
+    }
+    match fs::read(path) {
+        Ok(bytes) => inputs.push(Input {
+            label: path.display().to_string(),
+            bytes,
+        }),
+        Err(e) => errors.push(format!("error: cannot read {}: {e}", path.display())),
+    }
+}
+
+fn yaml_files(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    for entry in fs::read_dir(dir)? {
+        let path = entry?.path();
+        if path.is_dir() {
+            yaml_files(&path, out)?;
+        } else if matches!(
+            path.extension().and_then(|e| e.to_str()),
+            Some("yaml" | "yml")
+        ) {
+            out.push(path);
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,10 @@
+//! `egress-render`: read UDS Package YAML, print the Istio egress manifests.
+
+mod cli;
+mod input;
+
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    cli::run()
+}

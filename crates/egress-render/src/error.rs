@@ -1,0 +1,384 @@
+//! Errors and warnings as data: where, what and how to fix it. The CLI only
+//! formats them (`Display`).
+
+use crate::model::{Package, Pos, Source};
+use std::fmt;
+
+/// What kind of problem an [`Error`] is, and the SPEC rule it enforces.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// The input is not valid YAML, or breaks a parser budget (alias bomb,
+    /// nesting depth, size).
+    Syntax,
+    /// The input is not UTF-8, or is larger than the 256 MiB limit.
+    Encoding,
+    /// A document is not a mapping.
+    NotAMapping,
+    /// `kind: Package` with a `uds.dev/` apiVersion other than `v1alpha1`.
+    UnsupportedApiVersion,
+    /// A field has the wrong type or a value outside its allowed set (§2.8).
+    InvalidValue,
+    /// `metadata.name`/`namespace` missing or a reserved namespace (§2.1).
+    Metadata,
+    /// Two Packages in one namespace (§2.2).
+    DuplicateNamespace,
+    /// Mutually exclusive remote fields combined (§2.3).
+    ExclusiveFields,
+    /// `remoteProtocol` without `remoteHost` (§2.4).
+    ProtocolWithoutHost,
+    /// `remoteHost`/`remoteProtocol` on an Ingress rule (§2.5).
+    RemoteHostOnIngress,
+    /// A wildcard `remoteHost` (§2.6).
+    WildcardHost,
+    /// `serviceAccount` outside an ambient remoteHost rule (§2.7).
+    ServiceAccountMisuse,
+    /// `remoteHost` is not a bare lowercase DNS name (§2.9).
+    InvalidHost,
+    /// `serviceAccount` is not a DNS-1123 subdomain (§2.10).
+    InvalidServiceAccount,
+    /// One package asks for the same host:port with two protocols (§2.11).
+    PortProtocolConflict,
+    /// A rendered object would break Kubernetes metadata rules (§2.12).
+    MetadataLimit,
+    /// Two rendered objects share kind, namespace and name (§2.13).
+    NameCollision,
+    /// Two rules of a package generate the same NetworkPolicy name (§2.14).
+    NetworkPolicyCollision,
+    /// Ambient packages ask for different port sets on one host (§5).
+    AmbientHostConflict,
+    /// Sidecar packages ask for one host:port with different protocols (§6).
+    SidecarProtocolConflict,
+    /// A warning, refused because warnings are denied.
+    DeniedWarning,
+}
+
+impl ErrorKind {
+    /// A short stable code, shown in messages and usable by tools.
+    pub fn code(self) -> &'static str {
+        match self {
+            ErrorKind::Syntax => "yaml",
+            ErrorKind::Encoding => "encoding",
+            ErrorKind::NotAMapping => "not-a-mapping",
+            ErrorKind::UnsupportedApiVersion => "api-version",
+            ErrorKind::InvalidValue => "invalid-value",
+            ErrorKind::Metadata => "metadata",
+            ErrorKind::DuplicateNamespace => "duplicate-namespace",
+            ErrorKind::ExclusiveFields => "exclusive-fields",
+            ErrorKind::ProtocolWithoutHost => "protocol-without-host",
+            ErrorKind::RemoteHostOnIngress => "remote-host-on-ingress",
+            ErrorKind::WildcardHost => "wildcard-host",
+            ErrorKind::ServiceAccountMisuse => "service-account",
+            ErrorKind::InvalidHost => "invalid-host",
+            ErrorKind::InvalidServiceAccount => "invalid-service-account",
+            ErrorKind::PortProtocolConflict => "port-protocol-conflict",
+            ErrorKind::MetadataLimit => "metadata-limit",
+            ErrorKind::NameCollision => "name-collision",
+            ErrorKind::NetworkPolicyCollision => "network-policy-name",
+            ErrorKind::AmbientHostConflict => "ambient-host-conflict",
+            ErrorKind::SidecarProtocolConflict => "sidecar-protocol-conflict",
+            ErrorKind::DeniedWarning => "warning",
+        }
+    }
+
+    /// The SPEC section this kind enforces, e.g. `§2.9`.
+    pub fn spec_rule(self) -> &'static str {
+        match self {
+            ErrorKind::Syntax | ErrorKind::Encoding => "§2",
+            ErrorKind::NotAMapping | ErrorKind::UnsupportedApiVersion => "§1",
+            ErrorKind::InvalidValue => "§2.8",
+            ErrorKind::Metadata => "§2.1",
+            ErrorKind::DuplicateNamespace => "§2.2",
+            ErrorKind::ExclusiveFields => "§2.3",
+            ErrorKind::ProtocolWithoutHost => "§2.4",
+            ErrorKind::RemoteHostOnIngress => "§2.5",
+            ErrorKind::WildcardHost => "§2.6",
+            ErrorKind::ServiceAccountMisuse => "§2.7",
+            ErrorKind::InvalidHost => "§2.9",
+            ErrorKind::InvalidServiceAccount => "§2.10",
+            ErrorKind::PortProtocolConflict => "§2.11",
+            ErrorKind::MetadataLimit => "§2.12",
+            ErrorKind::NameCollision => "§2.13",
+            ErrorKind::NetworkPolicyCollision => "§2.14",
+            ErrorKind::AmbientHostConflict => "§5",
+            ErrorKind::SidecarProtocolConflict => "§6",
+            ErrorKind::DeniedWarning => "§6",
+        }
+    }
+}
+
+/// One problem with the input: where it is, what is wrong, how to fix it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+#[non_exhaustive]
+pub struct Error {
+    /// The file (source label) the problem is in; empty when not tied to one.
+    pub file: String,
+    /// The document's number in the file, from 1; 0 when not known.
+    pub document: usize,
+    /// Line and column, when known.
+    pub pos: Option<Pos>,
+    /// The package, as `namespace/name`, when known.
+    pub package: Option<String>,
+    /// The rule's index in `spec.network.allow[]`, when the problem is in one.
+    pub rule: Option<usize>,
+    /// The field, e.g. `remoteHost` or `metadata.name`.
+    pub field: Option<String>,
+    /// What kind of problem.
+    pub kind: ErrorKind,
+    /// What is wrong, showing the offending value.
+    pub message: String,
+    /// How to fix it.
+    pub help: Option<String>,
+}
+
+impl Error {
+    /// An error with only a kind and a message; add the rest with the
+    /// builder methods.
+    pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
+        Error {
+            file: String::new(),
+            document: 0,
+            pos: None,
+            package: None,
+            rule: None,
+            field: None,
+            kind,
+            message: message.into(),
+            help: None,
+        }
+    }
+
+    /// Set the source file and document.
+    pub fn in_source(mut self, source: &Source) -> Self {
+        self.file = source.file.clone();
+        self.document = source.document;
+        if self.pos.is_none() {
+            self.pos = Some(source.pos);
+        }
+        self
+    }
+
+    /// Set file, document and package from a package.
+    pub fn in_package(mut self, pkg: &Package) -> Self {
+        self = self.in_source(&pkg.source);
+        self.package = Some(pkg.id());
+        self
+    }
+
+    /// Set the `allow[]` index.
+    pub fn rule(mut self, index: usize) -> Self {
+        self.rule = Some(index);
+        self
+    }
+
+    /// Set the field.
+    pub fn field(mut self, field: impl Into<String>) -> Self {
+        self.field = Some(field.into());
+        self
+    }
+
+    /// Set the position.
+    pub fn at(mut self, pos: Pos) -> Self {
+        self.pos = Some(pos);
+        self
+    }
+
+    /// Set the fix.
+    pub fn help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+
+    /// The sort key errors are reported in: by file, then position, so the
+    /// report does not depend on the order of the input.
+    pub(crate) fn sort_key(&self) -> (&str, usize, Option<Pos>, Option<usize>, &str) {
+        (&self.file, self.document, self.pos, self.rule, &self.message)
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "error[{} {}]: {}",
+            self.kind.spec_rule(),
+            self.kind.code(),
+            self.message
+        )?;
+        let mut place: Vec<String> = Vec::new();
+        if !self.file.is_empty() {
+            let mut loc = self.file.clone();
+            if let Some(p) = self.pos {
+                loc.push_str(&format!(":{}:{}", p.line, p.column));
+            }
+            place.push(loc);
+        }
+        if self.document > 0 {
+            place.push(format!("document {}", self.document));
+        }
+        if let Some(pkg) = &self.package {
+            place.push(format!("package {pkg}"));
+        }
+        match (self.rule, &self.field) {
+            (Some(i), Some(field)) => place.push(format!("allow[{i}].{field}")),
+            (Some(i), None) => place.push(format!("allow[{i}]")),
+            (None, Some(field)) => place.push(field.clone()),
+            (None, None) => {}
+        }
+        if !place.is_empty() {
+            write!(f, "\n  --> {}", place.join(", "))?;
+        }
+        if let Some(help) = &self.help {
+            write!(f, "\n  = help: {help}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for Error {}
+
+/// Every problem found in one run, in a deterministic order.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Errors(pub Vec<Error>);
+
+impl Errors {
+    /// Sort into report order and drop exact repeats.
+    pub fn sorted(mut self) -> Self {
+        self.0.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()).then(a.cmp(b)));
+        self.0.dedup();
+        self
+    }
+
+    /// True when there is no error.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// How many errors.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// The errors, in report order.
+    pub fn iter(&self) -> std::slice::Iter<'_, Error> {
+        self.0.iter()
+    }
+}
+
+impl fmt::Display for Errors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, e) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str("\n")?;
+            }
+            writeln!(f, "{e}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for Errors {}
+
+impl IntoIterator for Errors {
+    type Item = Error;
+    type IntoIter = std::vec::IntoIter<Error>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.into_iter()
+    }
+}
+
+/// What kind of warning a [`Warning`] is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[non_exhaustive]
+pub enum WarningKind {
+    /// Both `podLabels` and `selector` (or `remotePodLabels` and
+    /// `remoteSelector`) were given; the deprecated field won (§1).
+    DeprecatedLabels,
+    /// A sidecar package uses a port the egress gateway does not expose (§6).
+    GatewayPort,
+    /// Sidecar workloads can reach hosts they did not ask for (§6).
+    SharedAccess,
+    /// Two Sidecars in one namespace whose selectors can match the same pod.
+    OverlappingSidecars,
+}
+
+impl WarningKind {
+    /// A short stable code.
+    pub fn code(self) -> &'static str {
+        match self {
+            WarningKind::DeprecatedLabels => "deprecated-labels",
+            WarningKind::GatewayPort => "gateway-port",
+            WarningKind::SharedAccess => "shared-access",
+            WarningKind::OverlappingSidecars => "overlapping-sidecars",
+        }
+    }
+}
+
+/// Something that renders but probably does not do what the author wants.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+#[non_exhaustive]
+pub struct Warning {
+    /// The file the package is in.
+    pub file: String,
+    /// The document's number, from 1.
+    pub document: usize,
+    /// The package, `namespace/name`.
+    pub package: String,
+    /// The rule, when one.
+    pub rule: Option<usize>,
+    /// What kind.
+    pub kind: WarningKind,
+    /// What will happen.
+    pub message: String,
+    /// What to do about it.
+    pub help: String,
+}
+
+impl Warning {
+    pub(crate) fn new(
+        kind: WarningKind,
+        pkg: &Package,
+        rule: Option<usize>,
+        message: String,
+        help: String,
+    ) -> Self {
+        Warning {
+            file: pkg.source.file.clone(),
+            document: pkg.source.document,
+            package: pkg.id(),
+            rule,
+            kind,
+            message,
+            help,
+        }
+    }
+
+    /// This warning as an error, for `--deny-warnings`.
+    pub fn into_error(self) -> Error {
+        let mut e = Error::new(ErrorKind::DeniedWarning, self.message).help(self.help);
+        e.file = self.file;
+        e.document = self.document;
+        e.package = Some(self.package);
+        e.rule = self.rule;
+        e
+    }
+}
+
+impl fmt::Display for Warning {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "warning[{}]: {}", self.kind.code(), self.message)?;
+        let mut place = Vec::new();
+        if !self.file.is_empty() {
+            place.push(self.file.clone());
+        }
+        if self.document > 0 {
+            place.push(format!("document {}", self.document));
+        }
+        place.push(format!("package {}", self.package));
+        if let Some(i) = self.rule {
+            place.push(format!("allow[{i}]"));
+        }
+        write!(f, "\n  --> {}", place.join(", "))?;
+        write!(f, "\n  = help: {}", self.help)
+    }
+}

@@ -1,0 +1,481 @@
+//! Typed Istio and Gateway API objects. Every object serializes with
+//! `apiVersion`, `kind`, `metadata`, `spec` in that order (SPEC §7).
+
+use indexmap::IndexMap;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// One rendered object.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+#[non_exhaustive]
+pub enum Manifest {
+    /// `networking.istio.io/v1` ServiceEntry (package or shared).
+    ServiceEntry(ServiceEntry),
+    /// `security.istio.io/v1` AuthorizationPolicy (ambient).
+    AuthorizationPolicy(AuthorizationPolicy),
+    /// `networking.istio.io/v1` Sidecar (sidecar mode).
+    Sidecar(Sidecar),
+    /// `networking.istio.io/v1` Gateway (sidecar mode, shared).
+    Gateway(Gateway),
+    /// `networking.istio.io/v1` VirtualService (sidecar mode, shared).
+    VirtualService(VirtualService),
+    /// `gateway.networking.k8s.io/v1` Gateway: the shared ambient egress waypoint.
+    Waypoint(Waypoint),
+}
+
+impl Manifest {
+    /// The object's metadata.
+    pub fn metadata(&self) -> &ObjectMeta {
+        match self {
+            Manifest::ServiceEntry(o) => &o.metadata,
+            Manifest::AuthorizationPolicy(o) => &o.metadata,
+            Manifest::Sidecar(o) => &o.metadata,
+            Manifest::Gateway(o) => &o.metadata,
+            Manifest::VirtualService(o) => &o.metadata,
+            Manifest::Waypoint(o) => &o.metadata,
+        }
+    }
+
+    /// The object's `apiVersion`.
+    pub fn api_version(&self) -> &'static str {
+        match self {
+            Manifest::ServiceEntry(o) => o.api_version,
+            Manifest::AuthorizationPolicy(o) => o.api_version,
+            Manifest::Sidecar(o) => o.api_version,
+            Manifest::Gateway(o) => o.api_version,
+            Manifest::VirtualService(o) => o.api_version,
+            Manifest::Waypoint(o) => o.api_version,
+        }
+    }
+
+    /// The object's `kind`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Manifest::ServiceEntry(o) => o.kind,
+            Manifest::AuthorizationPolicy(o) => o.kind,
+            Manifest::Sidecar(o) => o.kind,
+            Manifest::Gateway(o) => o.kind,
+            Manifest::VirtualService(o) => o.kind,
+            Manifest::Waypoint(o) => o.kind,
+        }
+    }
+
+    /// `metadata.name`.
+    pub fn name(&self) -> &str {
+        &self.metadata().name
+    }
+
+    /// `metadata.namespace`.
+    pub fn namespace(&self) -> &str {
+        &self.metadata().namespace
+    }
+}
+
+/// Kubernetes object metadata, as far as the renderer sets it.
+#[derive(Debug, Clone, PartialEq, Serialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct ObjectMeta {
+    /// `metadata.name`.
+    pub name: String,
+    /// `metadata.namespace`.
+    pub namespace: String,
+    /// Labels, in the order the SPEC lists them.
+    pub labels: IndexMap<String, String>,
+    /// Annotations, sorted by key (shared objects only).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub annotations: BTreeMap<String, String>,
+    /// The owning Package, when its uid is known.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub owner_references: Vec<OwnerReference>,
+}
+
+/// A reference to the owning Package.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OwnerReference {
+    /// `uds.dev/v1alpha1`.
+    pub api_version: &'static str,
+    /// `Package`.
+    pub kind: &'static str,
+    /// The Package's name.
+    pub name: String,
+    /// The Package's uid.
+    pub uid: String,
+}
+
+/// `networking.istio.io/v1` ServiceEntry.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ServiceEntry {
+    /// `networking.istio.io/v1`.
+    pub api_version: &'static str,
+    /// `ServiceEntry`.
+    pub kind: &'static str,
+    /// Metadata.
+    pub metadata: ObjectMeta,
+    /// Spec.
+    pub spec: ServiceEntrySpec,
+}
+
+/// ServiceEntry spec.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ServiceEntrySpec {
+    /// The external host.
+    pub hosts: Vec<String>,
+    /// `MESH_EXTERNAL`.
+    pub location: &'static str,
+    /// `DNS`.
+    pub resolution: &'static str,
+    /// The host's ports.
+    pub ports: Vec<ServicePort>,
+    /// `["."]`: visible in the object's namespace only.
+    pub export_to: Vec<String>,
+}
+
+/// A named port with its protocol.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ServicePort {
+    /// `{protocol}-{port}`, e.g. `tls-443`.
+    pub name: String,
+    /// The port number.
+    pub number: u16,
+    /// `TLS` or `HTTP`.
+    pub protocol: &'static str,
+}
+
+/// `security.istio.io/v1` AuthorizationPolicy.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AuthorizationPolicy {
+    /// `security.istio.io/v1`.
+    pub api_version: &'static str,
+    /// `AuthorizationPolicy`.
+    pub kind: &'static str,
+    /// Metadata.
+    pub metadata: ObjectMeta,
+    /// Spec.
+    pub spec: AuthorizationPolicySpec,
+}
+
+/// AuthorizationPolicy spec.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AuthorizationPolicySpec {
+    /// `ALLOW`.
+    pub action: &'static str,
+    /// The package ServiceEntry the policy is attached to.
+    pub target_ref: PolicyTargetRef,
+    /// One rule: who, to which ports.
+    pub rules: Vec<AuthorizationRule>,
+}
+
+/// A policy's target.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PolicyTargetRef {
+    /// `networking.istio.io`.
+    pub group: &'static str,
+    /// `ServiceEntry`.
+    pub kind: &'static str,
+    /// The ServiceEntry's name.
+    pub name: String,
+}
+
+/// An authorization rule.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AuthorizationRule {
+    /// Who.
+    pub from: Vec<RuleFrom>,
+    /// To which ports.
+    pub to: Vec<RuleTo>,
+}
+
+/// `from[]` entry.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RuleFrom {
+    /// The source identity.
+    pub source: RuleSource,
+}
+
+/// The source identity: a principal or a namespace.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RuleSource {
+    /// SPIFFE principals, `{trust_domain}/ns/{namespace}/sa/{sa}`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub principals: Vec<String>,
+    /// Namespaces (`--unscoped-identity namespace`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub namespaces: Vec<String>,
+}
+
+/// `to[]` entry.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RuleTo {
+    /// The operation.
+    pub operation: RuleOperation,
+}
+
+/// The allowed ports.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RuleOperation {
+    /// Port numbers as strings.
+    pub ports: Vec<String>,
+}
+
+/// `networking.istio.io/v1` Sidecar.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Sidecar {
+    /// `networking.istio.io/v1`.
+    pub api_version: &'static str,
+    /// `Sidecar`.
+    pub kind: &'static str,
+    /// Metadata.
+    pub metadata: ObjectMeta,
+    /// Spec.
+    pub spec: SidecarSpec,
+}
+
+/// Sidecar spec.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SidecarSpec {
+    /// `REGISTRY_ONLY`.
+    pub outbound_traffic_policy: OutboundTrafficPolicy,
+    /// The selected workloads; absent for the whole namespace.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub workload_selector: Option<WorkloadSelector>,
+}
+
+/// `outboundTrafficPolicy`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct OutboundTrafficPolicy {
+    /// `REGISTRY_ONLY`.
+    pub mode: &'static str,
+}
+
+/// `workloadSelector`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct WorkloadSelector {
+    /// Pod labels.
+    pub labels: IndexMap<String, String>,
+}
+
+/// `networking.istio.io/v1` Gateway (the sidecar egress gateway's config).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Gateway {
+    /// `networking.istio.io/v1`.
+    pub api_version: &'static str,
+    /// `Gateway`.
+    pub kind: &'static str,
+    /// Metadata.
+    pub metadata: ObjectMeta,
+    /// Spec.
+    pub spec: GatewaySpec,
+}
+
+/// Istio Gateway spec.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct GatewaySpec {
+    /// `{app: egressgateway}`.
+    pub selector: IndexMap<String, String>,
+    /// One server per (port, protocol).
+    pub servers: Vec<GatewayServer>,
+}
+
+/// A Gateway server.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct GatewayServer {
+    /// The host.
+    pub hosts: Vec<String>,
+    /// The port.
+    pub port: ServicePort,
+    /// `PASSTHROUGH`.
+    pub tls: ServerTls,
+}
+
+/// Server TLS settings.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ServerTls {
+    /// `PASSTHROUGH`.
+    pub mode: &'static str,
+}
+
+/// `networking.istio.io/v1` VirtualService.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VirtualService {
+    /// `networking.istio.io/v1`.
+    pub api_version: &'static str,
+    /// `VirtualService`.
+    pub kind: &'static str,
+    /// Metadata.
+    pub metadata: ObjectMeta,
+    /// Spec.
+    pub spec: VirtualServiceSpec,
+}
+
+/// VirtualService spec.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct VirtualServiceSpec {
+    /// The host.
+    pub hosts: Vec<String>,
+    /// `mesh` and the host's Gateway.
+    pub gateways: Vec<String>,
+    /// Routes of TLS pairs.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub tls: Vec<TlsRoute>,
+    /// Routes of HTTP pairs.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub http: Vec<HttpRoute>,
+}
+
+/// A TLS route.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TlsRoute {
+    /// Match on gateway, port and SNI.
+    #[serde(rename = "match")]
+    pub matches: Vec<TlsMatch>,
+    /// Where to.
+    pub route: Vec<RouteDestination>,
+}
+
+/// A TLS match.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TlsMatch {
+    /// `mesh` or the Gateway.
+    pub gateways: Vec<String>,
+    /// The port.
+    pub port: u16,
+    /// The host.
+    pub sni_hosts: Vec<String>,
+}
+
+/// An HTTP route.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct HttpRoute {
+    /// Match on gateway and port.
+    #[serde(rename = "match")]
+    pub matches: Vec<HttpMatch>,
+    /// Where to.
+    pub route: Vec<RouteDestination>,
+}
+
+/// An HTTP match.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct HttpMatch {
+    /// `mesh` or the Gateway.
+    pub gateways: Vec<String>,
+    /// The port.
+    pub port: u16,
+}
+
+/// A route's destination.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RouteDestination {
+    /// The destination.
+    pub destination: Destination,
+}
+
+/// Host and port.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Destination {
+    /// The host.
+    pub host: String,
+    /// The port.
+    pub port: PortSelector,
+}
+
+/// A port number.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PortSelector {
+    /// The number.
+    pub number: u16,
+}
+
+/// `gateway.networking.k8s.io/v1` Gateway: the shared egress waypoint.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Waypoint {
+    /// `gateway.networking.k8s.io/v1`.
+    pub api_version: &'static str,
+    /// `Gateway`.
+    pub kind: &'static str,
+    /// Metadata.
+    pub metadata: ObjectMeta,
+    /// Spec.
+    pub spec: WaypointSpec,
+}
+
+/// Waypoint spec.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WaypointSpec {
+    /// `istio-waypoint`.
+    pub gateway_class_name: &'static str,
+    /// The HBONE listener.
+    pub listeners: Vec<Listener>,
+    /// Points at the waypoint's ConfigMap.
+    pub infrastructure: Infrastructure,
+}
+
+/// A listener.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Listener {
+    /// `mesh`.
+    pub name: &'static str,
+    /// 15008.
+    pub port: u16,
+    /// `HBONE`.
+    pub protocol: &'static str,
+    /// Which routes may attach.
+    pub allowed_routes: AllowedRoutes,
+}
+
+/// `allowedRoutes`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AllowedRoutes {
+    /// `{from: All}`.
+    pub namespaces: RouteNamespaces,
+    /// ServiceEntry.
+    pub kinds: Vec<GroupKind>,
+}
+
+/// `namespaces`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RouteNamespaces {
+    /// `All`.
+    pub from: &'static str,
+}
+
+/// A group and kind.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct GroupKind {
+    /// The API group.
+    pub group: &'static str,
+    /// The kind.
+    pub kind: &'static str,
+}
+
+/// `infrastructure`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Infrastructure {
+    /// The ConfigMap.
+    pub parameters_ref: ParametersRef,
+}
+
+/// `parametersRef`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ParametersRef {
+    /// `""` (core).
+    pub group: &'static str,
+    /// `ConfigMap`.
+    pub kind: &'static str,
+    /// `egress-waypoint-config`.
+    pub name: &'static str,
+}

@@ -1,0 +1,245 @@
+//! The Package model (SPEC §1): the fields of a UDS `Package` that egress
+//! rendering reads, each with the place in the input it came from.
+
+use indexmap::IndexMap;
+use std::fmt;
+
+/// A line and column in a YAML file, both counted from 1.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Pos {
+    /// Line, from 1.
+    pub line: u32,
+    /// Column, from 1.
+    pub column: u32,
+}
+
+/// Where a package came from: the source label the caller gave (a file
+/// path, `<stdin>`), the document's number in that stream (from 1, counting
+/// non-empty documents) and the position of the document's first node.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Source {
+    /// The label the caller passed to [`crate::parse`], usually a path.
+    pub file: String,
+    /// The document's number in its stream, from 1.
+    pub document: usize,
+    /// Where the document starts.
+    pub pos: Pos,
+}
+
+/// The mesh mode of a package (SPEC §3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub enum Mode {
+    /// Istio ambient mode: ServiceEntry + AuthorizationPolicy + shared waypoint.
+    #[default]
+    Ambient,
+    /// Istio sidecar mode: ServiceEntry + Sidecar + shared egress gateway objects.
+    Sidecar,
+}
+
+impl Mode {
+    /// The spelling used in a Package (`ambient`, `sidecar`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Mode::Ambient => "ambient",
+            Mode::Sidecar => "sidecar",
+        }
+    }
+}
+
+impl fmt::Display for Mode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The protocol of an egress rule (`remoteProtocol`). Ordered `HTTP` before
+/// `TLS`, which is the order shared objects list pairs in (SPEC §6).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Protocol {
+    /// Plain HTTP; default port 80.
+    Http,
+    /// TLS passthrough; default port 443. The default protocol.
+    Tls,
+}
+
+impl Protocol {
+    /// As written in a Package and in Istio port specs: `HTTP`, `TLS`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Protocol::Http => "HTTP",
+            Protocol::Tls => "TLS",
+        }
+    }
+
+    /// Lower case, as used in names: `http`, `tls`.
+    pub fn lower(self) -> &'static str {
+        match self {
+            Protocol::Http => "http",
+            Protocol::Tls => "tls",
+        }
+    }
+
+    /// The port used when a rule names none (SPEC §4).
+    pub fn default_port(self) -> u16 {
+        match self {
+            Protocol::Http => 80,
+            Protocol::Tls => 443,
+        }
+    }
+}
+
+impl fmt::Display for Protocol {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// `allow[].direction`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Direction {
+    /// Traffic into the package's workloads.
+    Ingress,
+    /// Traffic out of the package's workloads.
+    Egress,
+}
+
+impl Direction {
+    /// As written in a Package.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Direction::Ingress => "Ingress",
+            Direction::Egress => "Egress",
+        }
+    }
+}
+
+/// Pod labels as written, in the order written.
+pub type Labels = IndexMap<String, String>;
+
+/// One UDS `Package` document, reduced to what egress rendering reads.
+///
+/// Fields hold what the document says after type checks: a field that had
+/// the wrong type was reported by [`crate::parse`] and is absent here.
+/// Empty strings and empty maps are absent (`None`), except where SPEC §2.14
+/// needs to tell `selector: {}` from a missing selector.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Package {
+    /// Where the document is.
+    pub source: Source,
+    /// `metadata.name` (empty when missing: reported by validation).
+    pub name: String,
+    /// `metadata.namespace` (empty when missing: reported by validation).
+    pub namespace: String,
+    /// `metadata.generation`, default 0.
+    pub generation: i64,
+    /// `metadata.uid`, when given.
+    pub uid: Option<String>,
+    /// `spec.network.serviceMesh.mode`, when given.
+    pub mode: Option<Mode>,
+    /// Position of `spec.network.serviceMesh.mode`, when given.
+    pub mode_pos: Option<Pos>,
+    /// `spec.network.allow[]`, in order.
+    pub allow: Vec<AllowRule>,
+    /// Fields that were present but invalid (already reported by
+    /// [`crate::parse`]), so validation does not report them as missing.
+    pub invalid_fields: Vec<String>,
+}
+
+impl Package {
+    /// `namespace/name`, the way errors name a package.
+    pub fn id(&self) -> String {
+        format!("{}/{}", self.namespace, self.name)
+    }
+
+    /// The mode this package renders in under the given default (SPEC §3).
+    pub fn effective_mode(&self, default_mode: Mode) -> Mode {
+        self.mode.unwrap_or(default_mode)
+    }
+}
+
+/// One `spec.network.allow[]` entry.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct AllowRule {
+    /// The entry's index in `allow[]`, from 0.
+    pub index: usize,
+    /// Position of the entry.
+    pub pos: Pos,
+    /// Positions of the fields written, by field name, for error messages.
+    pub field_pos: IndexMap<String, Pos>,
+    /// `direction`.
+    pub direction: Option<Direction>,
+    /// `description`.
+    pub description: Option<String>,
+    /// `remoteHost`.
+    pub remote_host: Option<String>,
+    /// `remoteProtocol`.
+    pub remote_protocol: Option<Protocol>,
+    /// `port`.
+    pub port: Option<u16>,
+    /// `ports`, in order (empty when not given).
+    pub ports: Vec<u16>,
+    /// `selector` after migrating `podLabels` into it; `Some(empty)` for `{}`.
+    pub selector: Option<Labels>,
+    /// True when both `podLabels` and `selector` were given (podLabels won).
+    pub pod_labels_overrode_selector: bool,
+    /// True when both `remotePodLabels` and `remoteSelector` were given.
+    pub remote_pod_labels_overrode_selector: bool,
+    /// `serviceAccount`.
+    pub service_account: Option<String>,
+    /// `remoteGenerated`.
+    pub remote_generated: Option<String>,
+    /// `remoteNamespace`.
+    pub remote_namespace: Option<String>,
+    /// `remoteSelector` after migrating `remotePodLabels`; `Some(empty)` for `{}`.
+    pub remote_selector: Option<Labels>,
+    /// `remoteCidr`.
+    pub remote_cidr: Option<String>,
+    /// Fields that were present but invalid (already reported by
+    /// [`crate::parse`]); `*` when the whole entry was not a mapping.
+    pub invalid_fields: Vec<String>,
+}
+
+impl AllowRule {
+    /// Where a field of this rule was written, or the rule itself.
+    pub fn pos_of(&self, field: &str) -> Pos {
+        self.field_pos.get(field).copied().unwrap_or(self.pos)
+    }
+
+    /// The ports this rule lists: `ports` then `port`, duplicates dropped
+    /// (SPEC §4). Empty when neither is given.
+    pub fn listed_ports(&self) -> Vec<u16> {
+        let mut out: Vec<u16> = Vec::with_capacity(self.ports.len() + 1);
+        for p in self.ports.iter().copied().chain(self.port) {
+            if !out.contains(&p) {
+                out.push(p);
+            }
+        }
+        out
+    }
+
+    /// `remoteProtocol`, default TLS.
+    pub fn protocol(&self) -> Protocol {
+        self.remote_protocol.unwrap_or(Protocol::Tls)
+    }
+
+    /// The ports this egress rule opens: the listed ones, or the protocol's
+    /// default port (SPEC §4).
+    pub fn effective_ports(&self) -> Vec<u16> {
+        let listed = self.listed_ports();
+        if listed.is_empty() {
+            vec![self.protocol().default_port()]
+        } else {
+            listed
+        }
+    }
+
+    /// True when `field` was written but invalid (already reported).
+    pub fn is_invalid(&self, field: &str) -> bool {
+        self.invalid_fields.iter().any(|f| f == field || f == "*")
+    }
+
+    /// The selector, with `{}` treated as absent (the whole namespace).
+    pub fn workload_selector(&self) -> Option<&Labels> {
+        self.selector.as_ref().filter(|s| !s.is_empty())
+    }
+}

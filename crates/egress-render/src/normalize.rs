@@ -1,0 +1,59 @@
+//! A package's egress, normalised (SPEC §3, §4): its mode, its host map and
+//! its remoteHost rules with protocol and ports filled in.
+
+use crate::model::{AllowRule, Mode, Package, Protocol};
+use crate::options::Options;
+use indexmap::IndexMap;
+
+/// A (port, protocol) pair of a host.
+pub(crate) type Pair = (u16, Protocol);
+
+/// Host → its pairs, hosts and pairs in first-seen order (SPEC §4).
+pub(crate) type HostMap = IndexMap<String, Vec<Pair>>;
+
+/// One remoteHost rule with its defaults applied.
+pub(crate) struct EgressRule<'a> {
+    pub rule: &'a AllowRule,
+    pub host: &'a str,
+    pub protocol: Protocol,
+    pub ports: Vec<u16>,
+}
+
+/// A package that has at least one remoteHost rule.
+pub(crate) struct Egress<'a> {
+    pub pkg: &'a Package,
+    pub mode: Mode,
+    pub hosts: HostMap,
+    pub rules: Vec<EgressRule<'a>>,
+}
+
+/// The package's egress, or `None` when it has no remoteHost rule.
+pub(crate) fn egress<'a>(pkg: &'a Package, options: &Options) -> Option<Egress<'a>> {
+    let mut hosts = HostMap::new();
+    let mut rules = Vec::new();
+    for rule in &pkg.allow {
+        let Some(host) = rule.remote_host.as_deref() else {
+            continue;
+        };
+        let protocol = rule.protocol();
+        let ports = rule.effective_ports();
+        let pairs = hosts.entry(host.to_string()).or_default();
+        for &port in &ports {
+            if !pairs.contains(&(port, protocol)) {
+                pairs.push((port, protocol));
+            }
+        }
+        rules.push(EgressRule {
+            rule,
+            host,
+            protocol,
+            ports,
+        });
+    }
+    (!rules.is_empty()).then(|| Egress {
+        pkg,
+        mode: pkg.effective_mode(options.default_mode),
+        hosts,
+        rules,
+    })
+}

@@ -1,0 +1,511 @@
+//! YAML text → [`Package`]s (SPEC §1), with every type error collected
+//! (SPEC §2.8) and each tied to its file, document, line and column.
+
+use crate::error::{Error, ErrorKind};
+use crate::model::{AllowRule, Direction, Labels, Mode, Package, Pos, Protocol, Source};
+use crate::yaml::{self, Convert, Node, Value};
+
+/// What [`parse`] found in one input: the Packages it could read and the
+/// problems it found. A document with problems still yields its Package
+/// (without the bad fields) so that validation can report the rest of its
+/// problems in the same run; callers must not render when `errors` is not
+/// empty.
+#[derive(Debug, Clone, Default)]
+pub struct Parsed {
+    /// The Packages, in input order.
+    pub packages: Vec<Package>,
+    /// Every problem found, in input order.
+    pub errors: Vec<Error>,
+}
+
+/// Read a YAML stream (one file, or stdin) into Packages.
+///
+/// `source` labels every package and error (a path, or `<stdin>`). Documents
+/// that are not `uds.dev/v1alpha1` Packages are skipped, as are empty ones.
+/// Never panics; bad input, including non-UTF-8 bytes, input over 256 MiB,
+/// alias bombs and deep nesting, becomes an [`Error`].
+pub fn parse(source: &str, input: &[u8]) -> Parsed {
+    let fail = |e: Error| Parsed {
+        packages: Vec::new(),
+        errors: vec![e.in_source(&Source {
+            file: source.to_string(),
+            document: 0,
+            pos: Pos::default(),
+        })],
+    };
+    if input.len() > yaml::MAX_INPUT_BYTES {
+        return fail(
+            Error::new(
+                ErrorKind::Encoding,
+                format!(
+                    "input is {} bytes, more than the {} byte (256 MiB) limit per file",
+                    input.len(),
+                    yaml::MAX_INPUT_BYTES
+                ),
+            )
+            .help("split the input into several files"),
+        );
+    }
+    let text = match std::str::from_utf8(input) {
+        Ok(t) => t,
+        Err(e) => {
+            let good = &input[..e.valid_up_to()];
+            let line = good.iter().filter(|&&b| b == b'\n').count() + 1;
+            let column = good.iter().rev().take_while(|&&b| b != b'\n').count() + 1;
+            return fail(
+                Error::new(
+                    ErrorKind::Encoding,
+                    format!("input is not UTF-8 (bad byte at offset {})", e.valid_up_to()),
+                )
+                .at(Pos {
+                    line: u32::try_from(line).unwrap_or(u32::MAX),
+                    column: u32::try_from(column).unwrap_or(u32::MAX),
+                })
+                .help("save the file as UTF-8"),
+            );
+        }
+    };
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let docs = match yaml::parse_documents::<ToPackage>(text) {
+        Ok(docs) => docs,
+        Err(e) => {
+            let mut err = Error::new(ErrorKind::Syntax, format!("invalid YAML: {}", e.message))
+                .help("fix the YAML syntax at this position");
+            err.pos = e.pos;
+            return fail(err);
+        }
+    };
+    let mut parsed = Parsed::default();
+    for (i, doc) in docs.into_iter().enumerate() {
+        let src = Source {
+            file: source.to_string(),
+            document: i + 1,
+            pos: doc.pos,
+        };
+        for mut e in doc.errors {
+            e.file = src.file.clone();
+            e.document = src.document;
+            parsed.errors.push(e);
+        }
+        if let Some(mut pkg) = doc.package {
+            pkg.source = src;
+            parsed.packages.push(pkg);
+        }
+    }
+    parsed
+}
+
+/// One document, converted.
+struct DocOutcome {
+    pos: Pos,
+    package: Option<Package>,
+    errors: Vec<Error>,
+}
+
+struct ToPackage;
+
+impl Convert for ToPackage {
+    type Out = DocOutcome;
+    fn convert(doc: Node) -> DocOutcome {
+        let mut out = DocOutcome {
+            pos: doc.pos,
+            package: None,
+            errors: Vec::new(),
+        };
+        let root = match &doc.value {
+            Value::Null => return out,
+            Value::Map(m) => m,
+            other => {
+                out.errors.push(
+                    Error::new(
+                        ErrorKind::NotAMapping,
+                        format!("document is {}, not a mapping", other.describe()),
+                    )
+                    .at(doc.pos)
+                    .help("each YAML document must be a Kubernetes object (a mapping with apiVersion and kind)"),
+                );
+                return out;
+            }
+        };
+        let kind = get(root, "kind").and_then(|n| as_str(n));
+        let api_version = get(root, "apiVersion").and_then(|n| as_str(n));
+        if kind != Some("Package") {
+            return out;
+        }
+        match api_version {
+            Some("uds.dev/v1alpha1") => {}
+            Some(v) if v.starts_with("uds.dev/") => {
+                let at = get(root, "apiVersion").map_or(doc.pos, |n| n.pos);
+                out.errors.push(
+                    Error::new(
+                        ErrorKind::UnsupportedApiVersion,
+                        format!("unsupported apiVersion {v:?} for kind Package"),
+                    )
+                    .at(at)
+                    .field("apiVersion")
+                    .help("write apiVersion: uds.dev/v1alpha1"),
+                );
+                return out;
+            }
+            _ => return out,
+        }
+        let mut cx = Cx::default();
+        let pkg = cx.package(root, doc.pos);
+        let id = pkg.id();
+        for e in &mut cx.errors {
+            if !pkg.name.is_empty() || !pkg.namespace.is_empty() {
+                e.package = Some(id.clone());
+            }
+        }
+        out.errors = cx.errors;
+        out.package = Some(pkg);
+        out
+    }
+}
+
+fn get<'a>(map: &'a [(String, Node)], key: &str) -> Option<&'a Node> {
+    map.iter().find(|(k, _)| k == key).map(|(_, v)| v)
+}
+
+fn as_str(n: &Node) -> Option<&str> {
+    match &n.value {
+        Value::Str(s) => Some(s),
+        _ => None,
+    }
+}
+
+/// Collects type errors while converting one Package.
+#[derive(Default)]
+struct Cx {
+    errors: Vec<Error>,
+}
+
+impl Cx {
+    fn wrong(&mut self, node: &Node, field: &str, rule: Option<usize>, expected: &str, help: String) {
+        let mut e = Error::new(
+            ErrorKind::InvalidValue,
+            format!("{field} must be {expected}, found {}", node.value.describe()),
+        )
+        .at(node.pos)
+        .field(field)
+        .help(help);
+        e.rule = rule;
+        self.errors.push(e);
+    }
+
+    /// The mapping under `key`, if present and a mapping.
+    fn map<'a>(
+        &mut self,
+        parent: &'a [(String, Node)],
+        key: &str,
+        path: &str,
+    ) -> Option<&'a [(String, Node)]> {
+        let node = get(parent, key)?;
+        match &node.value {
+            Value::Map(m) => Some(m),
+            Value::Null => None,
+            _ => {
+                self.wrong(node, path, None, "a mapping", format!("write {path} as a mapping of keys to values"));
+                None
+            }
+        }
+    }
+
+    /// A string field; `""` and null count as absent.
+    fn string(
+        &mut self,
+        parent: &[(String, Node)],
+        key: &str,
+        path: &str,
+        rule: Option<usize>,
+        invalid: &mut Vec<String>,
+    ) -> Option<String> {
+        let node = get(parent, key)?;
+        match &node.value {
+            Value::Str(s) if s.is_empty() => None,
+            Value::Str(s) => Some(s.clone()),
+            Value::Null => None,
+            Value::Bool(_) | Value::Int(_) | Value::Float(_) => {
+                invalid.push(key.to_string());
+                self.wrong(
+                    node,
+                    path,
+                    rule,
+                    "a string",
+                    "quote the value (YAML reads unquoted on/off/yes/no/true/false as booleans and digits as numbers)".to_string(),
+                );
+                None
+            }
+            _ => {
+                invalid.push(key.to_string());
+                self.wrong(node, path, rule, "a string", format!("write {path} as a single string"));
+                None
+            }
+        }
+    }
+
+    fn package(&mut self, root: &[(String, Node)], pos: Pos) -> Package {
+        let mut pkg = Package {
+            source: Source {
+                pos,
+                ..Source::default()
+            },
+            ..Package::default()
+        };
+        let mut ignored = Vec::new();
+        if let Some(meta) = self.map(root, "metadata", "metadata") {
+            pkg.name = self
+                .string(meta, "name", "metadata.name", None, &mut ignored)
+                .unwrap_or_default();
+            pkg.namespace = self
+                .string(meta, "namespace", "metadata.namespace", None, &mut ignored)
+                .unwrap_or_default();
+            pkg.uid = self.string(meta, "uid", "metadata.uid", None, &mut ignored);
+            if let Some(node) = get(meta, "generation") {
+                match node.value {
+                    Value::Int(g) if i64::try_from(g).is_ok() => pkg.generation = g as i64,
+                    Value::Null => {}
+                    _ => self.wrong(
+                        node,
+                        "metadata.generation",
+                        None,
+                        "an integer",
+                        "write a whole number, or leave metadata.generation out".to_string(),
+                    ),
+                }
+            }
+        }
+        pkg.invalid_fields = ignored.into_iter().map(|f| format!("metadata.{f}")).collect();
+        let Some(spec) = self.map(root, "spec", "spec") else {
+            return pkg;
+        };
+        let Some(network) = self.map(spec, "network", "spec.network") else {
+            return pkg;
+        };
+        if let Some(mesh) = self.map(network, "serviceMesh", "spec.network.serviceMesh") {
+            if let Some(node) = get(mesh, "mode") {
+                pkg.mode_pos = Some(node.pos);
+                match &node.value {
+                    Value::Str(s) if s == "ambient" => pkg.mode = Some(Mode::Ambient),
+                    Value::Str(s) if s == "sidecar" => pkg.mode = Some(Mode::Sidecar),
+                    Value::Str(s) if s.is_empty() => {}
+                    Value::Null => {}
+                    _ => self.wrong(
+                        node,
+                        "spec.network.serviceMesh.mode",
+                        None,
+                        "ambient or sidecar",
+                        "write mode: ambient or mode: sidecar (lower case)".to_string(),
+                    ),
+                }
+            }
+        }
+        if let Some(allow) = get(network, "allow") {
+            match &allow.value {
+                Value::Seq(items) => {
+                    for (i, item) in items.iter().enumerate() {
+                        pkg.allow.push(self.rule(i, item));
+                    }
+                }
+                Value::Null => {}
+                _ => self.wrong(
+                    allow,
+                    "spec.network.allow",
+                    None,
+                    "a list of rules",
+                    "write each rule as a list item starting with `- `".to_string(),
+                ),
+            }
+        }
+        pkg
+    }
+
+    fn rule(&mut self, index: usize, node: &Node) -> AllowRule {
+        let mut rule = AllowRule {
+            index,
+            pos: node.pos,
+            ..AllowRule::default()
+        };
+        let Value::Map(m) = &node.value else {
+            let mut e = Error::new(
+                ErrorKind::InvalidValue,
+                format!("allow[{index}] must be a mapping, found {}", node.value.describe()),
+            )
+            .at(node.pos)
+            .help("write each rule as a mapping, e.g. `- direction: Egress`");
+            e.rule = Some(index);
+            self.errors.push(e);
+            rule.invalid_fields.push("*".to_string());
+            return rule;
+        };
+        for (key, value) in m {
+            rule.field_pos.insert(key.clone(), value.pos);
+        }
+        let r = Some(index);
+        let mut invalid = Vec::new();
+        if let Some(n) = get(m, "direction") {
+            match &n.value {
+                Value::Str(s) if s == "Ingress" => rule.direction = Some(Direction::Ingress),
+                Value::Str(s) if s == "Egress" => rule.direction = Some(Direction::Egress),
+                Value::Null => {}
+                Value::Str(s) if s.is_empty() => {}
+                _ => {
+                    invalid.push("direction".to_string());
+                    self.wrong(n, "direction", r, "Ingress or Egress", "write direction: Egress (or Ingress), capitalised".to_string());
+                }
+            }
+        }
+        if let Some(n) = get(m, "remoteProtocol") {
+            match &n.value {
+                Value::Str(s) if s == "TLS" => rule.remote_protocol = Some(Protocol::Tls),
+                Value::Str(s) if s == "HTTP" => rule.remote_protocol = Some(Protocol::Http),
+                Value::Null => {}
+                Value::Str(s) if s.is_empty() => {}
+                Value::Str(s) if s.eq_ignore_ascii_case("tls") || s.eq_ignore_ascii_case("http") => {
+                    invalid.push("remoteProtocol".to_string());
+                    self.wrong(n, "remoteProtocol", r, "TLS or HTTP", format!("write remoteProtocol: {}", s.to_ascii_uppercase()));
+                }
+                _ => {
+                    invalid.push("remoteProtocol".to_string());
+                    self.wrong(n, "remoteProtocol", r, "TLS or HTTP", "write remoteProtocol: TLS (the default) or HTTP; other protocols are not supported".to_string());
+                }
+            }
+        }
+        if let Some(n) = get(m, "port") {
+            rule.port = self.port(n, "port", r, &mut invalid);
+        }
+        if let Some(n) = get(m, "ports") {
+            match &n.value {
+                Value::Seq(items) => {
+                    for item in items {
+                        if let Some(p) = self.port(item, "ports", r, &mut invalid) {
+                            rule.ports.push(p);
+                        }
+                    }
+                }
+                Value::Null => {}
+                _ => {
+                    invalid.push("ports".to_string());
+                    self.wrong(n, "ports", r, "a list of port numbers", "write ports: [443, 8443]".to_string());
+                }
+            }
+        }
+        rule.remote_host = self.string(m, "remoteHost", "remoteHost", r, &mut invalid);
+        rule.service_account = self.string(m, "serviceAccount", "serviceAccount", r, &mut invalid);
+        rule.description = self.string(m, "description", "description", r, &mut invalid);
+        rule.remote_generated = self.string(m, "remoteGenerated", "remoteGenerated", r, &mut invalid);
+        rule.remote_namespace = self.string(m, "remoteNamespace", "remoteNamespace", r, &mut invalid);
+        rule.remote_cidr = self.string(m, "remoteCidr", "remoteCidr", r, &mut invalid);
+        let selector = self.labels(m, "selector", r, &mut invalid);
+        let pod_labels = self.labels(m, "podLabels", r, &mut invalid);
+        // UDS Core migrates the deprecated podLabels into selector; when both
+        // are given podLabels wins (SPEC §1).
+        rule.pod_labels_overrode_selector = selector.is_some() && pod_labels.is_some();
+        rule.selector = pod_labels.or(selector);
+        let remote_selector = self.labels(m, "remoteSelector", r, &mut invalid);
+        let remote_pod_labels = self.labels(m, "remotePodLabels", r, &mut invalid);
+        rule.remote_pod_labels_overrode_selector =
+            remote_selector.is_some() && remote_pod_labels.is_some();
+        rule.remote_selector = remote_pod_labels.or(remote_selector);
+        rule.invalid_fields = invalid;
+        rule
+    }
+
+    fn port(&mut self, n: &Node, field: &str, r: Option<usize>, invalid: &mut Vec<String>) -> Option<u16> {
+        let help = match &n.value {
+            Value::Int(p) => match u16::try_from(*p) {
+                Ok(p) if p >= 1 => return Some(p),
+                _ => "use a port number from 1 to 65535".to_string(),
+            },
+            Value::Str(s) if s.parse::<u16>().is_ok() => format!("write {s} without quotes"),
+            Value::Null if field == "port" => return None,
+            _ => "write a whole number from 1 to 65535".to_string(),
+        };
+        invalid.push(field.to_string());
+        self.wrong(n, field, r, "an integer from 1 to 65535", help);
+        None
+    }
+
+    /// A map of label keys to string values; `Some(empty)` for `{}`.
+    fn labels(&mut self, m: &[(String, Node)], key: &str, r: Option<usize>, invalid: &mut Vec<String>) -> Option<Labels> {
+        let n = get(m, key)?;
+        match &n.value {
+            Value::Null => None,
+            Value::Map(entries) => {
+                let mut out = Labels::new();
+                for (k, v) in entries {
+                    match &v.value {
+                        Value::Str(s) => {
+                            out.insert(k.clone(), s.clone());
+                        }
+                        other => {
+                            invalid.push(key.to_string());
+                            let mut e = Error::new(
+                                ErrorKind::InvalidValue,
+                                format!("{key}.{k} must be a string, found {}", other.describe()),
+                            )
+                            .at(v.pos)
+                            .field(format!("{key}.{k}"))
+                            .help("quote the value: label values are strings, and YAML reads unquoted on/off/yes/no/true/false as booleans and digits as numbers");
+                            e.rule = r;
+                            self.errors.push(e);
+                        }
+                    }
+                }
+                Some(out)
+            }
+            _ => {
+                invalid.push(key.to_string());
+                self.wrong(n, key, r, "a mapping of label keys to values", format!("write {key}: {{app: my-app}}"));
+                None
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_a_package_with_positions() {
+        let p = parse(
+            "p.yaml",
+            b"apiVersion: uds.dev/v1alpha1\nkind: Package\nmetadata: {name: a, namespace: b, generation: 3}\nspec:\n  network:\n    allow:\n      - direction: Egress\n        remoteHost: x.com\n        port: 443\n",
+        );
+        assert!(p.errors.is_empty(), "{:?}", p.errors);
+        assert_eq!(p.packages.len(), 1);
+        let pkg = &p.packages[0];
+        assert_eq!((pkg.name.as_str(), pkg.namespace.as_str(), pkg.generation), ("a", "b", 3));
+        assert_eq!(pkg.allow[0].remote_host.as_deref(), Some("x.com"));
+        assert_eq!(pkg.allow[0].pos_of("port"), Pos { line: 9, column: 15 });
+    }
+
+    #[test]
+    fn type_errors_are_collected_not_fatal() {
+        let p = parse(
+            "p.yaml",
+            b"apiVersion: uds.dev/v1alpha1\nkind: Package\nmetadata: {name: a, namespace: b}\nspec:\n  network:\n    allow:\n      - {direction: Egress, remoteHost: x.com, port: \"443\"}\n      - {direction: egress, remoteHost: y.com, remoteProtocol: tcp, ports: [0, 3.5]}\n",
+        );
+        let fields: Vec<_> = p.errors.iter().map(|e| (e.rule, e.field.clone().unwrap_or_default())).collect();
+        assert_eq!(
+            fields,
+            [
+                (Some(0), "port".to_string()),
+                (Some(1), "direction".to_string()),
+                (Some(1), "remoteProtocol".to_string()),
+                (Some(1), "ports".to_string()),
+                (Some(1), "ports".to_string()),
+            ]
+        );
+        assert_eq!(p.packages.len(), 1, "the package is still returned for validation");
+    }
+
+    #[test]
+    fn non_utf8_is_an_error_with_a_position() {
+        let p = parse("p.yaml", b"a: b\nc: \xff\n");
+        assert_eq!(p.errors.len(), 1);
+        assert_eq!(p.errors[0].kind, ErrorKind::Encoding);
+        assert_eq!(p.errors[0].pos, Some(Pos { line: 2, column: 4 }));
+    }
+}

@@ -1,0 +1,388 @@
+//! The one place that talks to the YAML library (serde-saphyr).
+//!
+//! Reading: each document becomes a small tree of [`Node`]s that keeps only
+//! the parts of a Package that egress rendering reads (apiVersion, kind,
+//! metadata.{name,namespace,generation,uid}, spec.network.{allow,serviceMesh})
+//! and skips the rest without building it, so memory follows the egress rules,
+//! not the size of the documents. Every kept node carries its line and column.
+//!
+//! Writing: serde-saphyr quotes every string a YAML 1.1 reader (kubectl's)
+//! would take for a boolean, number, null or timestamp (`on`, `yes`, `1_000`,
+//! `2001-01-01`, `443`), which serde_yaml 0.9 did not.
+
+use crate::model::Pos;
+use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::Deserialize;
+use serde_saphyr::Spanned;
+use std::fmt;
+use std::marker::PhantomData;
+
+/// The largest input accepted per file (SPEC §1).
+pub const MAX_INPUT_BYTES: usize = 256 * 1024 * 1024;
+
+/// A YAML value with its position. Scalars keep YAML's own typing (a plain
+/// `443` is an integer, `"443"` a string), so type errors can be reported.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Node {
+    pub pos: Pos,
+    pub value: Value,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Value {
+    Null,
+    Bool(bool),
+    Int(i128),
+    Float(f64),
+    Str(String),
+    Seq(Vec<Node>),
+    Map(Vec<(String, Node)>),
+}
+
+impl Value {
+    /// How the value is described in a type error.
+    pub fn describe(&self) -> String {
+        match self {
+            Value::Null => "null".to_string(),
+            Value::Bool(b) => format!("the boolean {b}"),
+            Value::Int(i) => format!("the integer {i}"),
+            Value::Float(x) => format!("the number {x}"),
+            Value::Str(s) => format!("the string {s:?}"),
+            Value::Seq(_) => "a list".to_string(),
+            Value::Map(_) => "a mapping".to_string(),
+        }
+    }
+}
+
+/// Which keys of a mapping are kept, by where the mapping is in a Package.
+trait Shape {
+    /// The shape of the value under `key`, or `None` to skip it.
+    fn child(key: &str) -> Option<ShapeId>;
+}
+
+#[derive(Clone, Copy)]
+enum ShapeId {
+    Full,
+    Metadata,
+    Spec,
+    Network,
+}
+
+struct Root;
+struct Metadata;
+struct Spec;
+struct Network;
+struct Full;
+
+impl Shape for Root {
+    fn child(key: &str) -> Option<ShapeId> {
+        match key {
+            "apiVersion" | "kind" => Some(ShapeId::Full),
+            "metadata" => Some(ShapeId::Metadata),
+            "spec" => Some(ShapeId::Spec),
+            _ => None,
+        }
+    }
+}
+impl Shape for Metadata {
+    fn child(key: &str) -> Option<ShapeId> {
+        match key {
+            "name" | "namespace" | "generation" | "uid" => Some(ShapeId::Full),
+            _ => None,
+        }
+    }
+}
+impl Shape for Spec {
+    fn child(key: &str) -> Option<ShapeId> {
+        (key == "network").then_some(ShapeId::Network)
+    }
+}
+impl Shape for Network {
+    fn child(key: &str) -> Option<ShapeId> {
+        matches!(key, "allow" | "serviceMesh").then_some(ShapeId::Full)
+    }
+}
+impl Shape for Full {
+    fn child(_: &str) -> Option<ShapeId> {
+        Some(ShapeId::Full)
+    }
+}
+
+/// A value deserialized in shape `S`; wrapped in `Spanned` to get its position.
+struct Shaped<S>(Value, PhantomData<S>);
+
+fn pos_of<T>(s: &Spanned<T>) -> Pos {
+    let loc = s.referenced;
+    Pos {
+        line: u32::try_from(loc.line()).unwrap_or(u32::MAX),
+        column: u32::try_from(loc.column()).unwrap_or(u32::MAX),
+    }
+}
+
+fn spanned_node<S>(s: Spanned<Shaped<S>>) -> Node {
+    Node {
+        pos: pos_of(&s),
+        value: s.value.0,
+    }
+}
+
+impl<'de, S: Shape> Deserialize<'de> for Shaped<S> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(ShapedVisitor::<S>(PhantomData))
+            .map(|v| Shaped(v, PhantomData))
+    }
+}
+
+struct ShapedVisitor<S>(PhantomData<S>);
+
+impl<'de, S: Shape> Visitor<'de> for ShapedVisitor<S> {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a YAML value")
+    }
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_none<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        d.deserialize_any(self)
+    }
+    fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
+        Ok(Value::Bool(v))
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
+        Ok(Value::Int(v.into()))
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
+        Ok(Value::Int(v.into()))
+    }
+    fn visit_i128<E>(self, v: i128) -> Result<Value, E> {
+        Ok(Value::Int(v))
+    }
+    fn visit_u128<E>(self, v: u128) -> Result<Value, E> {
+        Ok(i128::try_from(v).map_or(Value::Float(v as f64), Value::Int))
+    }
+    fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
+        Ok(Value::Float(v))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Value, E> {
+        Ok(Value::Str(v.to_string()))
+    }
+    fn visit_string<E>(self, v: String) -> Result<Value, E> {
+        Ok(Value::Str(v))
+    }
+    fn visit_bytes<E: de::Error>(self, v: &[u8]) -> Result<Value, E> {
+        Ok(Value::Str(String::from_utf8_lossy(v).into_owned()))
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut items = Vec::new();
+        while let Some(item) = seq.next_element::<Spanned<Shaped<Full>>>()? {
+            items.push(spanned_node(item));
+        }
+        Ok(Value::Seq(items))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let mut entries = Vec::new();
+        while let Some(key) = map.next_key::<KeyString>()? {
+            let node = match S::child(&key.0) {
+                None => {
+                    map.next_value::<IgnoredAny>()?;
+                    continue;
+                }
+                Some(ShapeId::Full) => spanned_node(map.next_value::<Spanned<Shaped<Full>>>()?),
+                Some(ShapeId::Metadata) => {
+                    spanned_node(map.next_value::<Spanned<Shaped<Metadata>>>()?)
+                }
+                Some(ShapeId::Spec) => spanned_node(map.next_value::<Spanned<Shaped<Spec>>>()?),
+                Some(ShapeId::Network) => {
+                    spanned_node(map.next_value::<Spanned<Shaped<Network>>>()?)
+                }
+            };
+            entries.push((key.0, node));
+        }
+        Ok(Value::Map(entries))
+    }
+}
+
+/// A mapping key as text, whatever scalar type YAML gave it (`80: x`,
+/// `true: x`), as Kubernetes' YAML reader does.
+struct KeyString(String);
+
+impl<'de> Deserialize<'de> for KeyString {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = KeyString;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a scalar mapping key")
+            }
+            fn visit_str<E>(self, v: &str) -> Result<KeyString, E> {
+                Ok(KeyString(v.to_string()))
+            }
+            fn visit_string<E>(self, v: String) -> Result<KeyString, E> {
+                Ok(KeyString(v))
+            }
+            fn visit_bool<E>(self, v: bool) -> Result<KeyString, E> {
+                Ok(KeyString(v.to_string()))
+            }
+            fn visit_i64<E>(self, v: i64) -> Result<KeyString, E> {
+                Ok(KeyString(v.to_string()))
+            }
+            fn visit_u64<E>(self, v: u64) -> Result<KeyString, E> {
+                Ok(KeyString(v.to_string()))
+            }
+            fn visit_f64<E>(self, v: f64) -> Result<KeyString, E> {
+                Ok(KeyString(v.to_string()))
+            }
+            fn visit_unit<E>(self) -> Result<KeyString, E> {
+                Ok(KeyString("null".to_string()))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// Turns a document tree into a `T` as soon as the document is read, so
+/// only one tree is alive at a time. A zero-sized type chosen at compile
+/// time, since serde's `Deserialize` cannot carry run-time state.
+pub(crate) trait Convert {
+    type Out;
+    fn convert(doc: Node) -> Self::Out;
+}
+
+/// One converted document.
+struct Converted<C: Convert>(C::Out);
+
+impl<'de, C: Convert> Deserialize<'de> for Converted<C> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let root: Spanned<Shaped<Root>> = Deserialize::deserialize(d)?;
+        Ok(Converted(C::convert(spanned_node(root))))
+    }
+}
+
+/// A YAML error with its position.
+pub(crate) struct YamlError {
+    pub pos: Option<Pos>,
+    pub message: String,
+}
+
+/// Budgets that scale with the input, so that a 100,000-document fleet
+/// parses while amplification (alias bombs) and deep nesting are refused
+/// by serde-saphyr's fixed alias and depth limits.
+fn parse_options(input_len: usize) -> serde_saphyr::Options {
+    // Each event, node and document needs at least one byte of input, so
+    // these caps never refuse honest input; aliases are what can exceed them.
+    let scaled = input_len.saturating_add(1024);
+    let mut budget = serde_saphyr::Budget::default();
+    budget.max_events = scaled;
+    budget.max_nodes = scaled;
+    budget.max_documents = scaled;
+    budget.max_total_scalar_bytes = scaled;
+    budget.max_depth = 64;
+    let mut options = serde_saphyr::Options::default();
+    options.budget = Some(budget);
+    options.with_snippet = false;
+    options
+}
+
+/// Parse a multi-document stream, converting each non-empty document with
+/// `C` as soon as it is read.
+pub(crate) fn parse_documents<C: Convert>(text: &str) -> Result<Vec<C::Out>, YamlError> {
+    let docs: Result<Vec<Converted<C>>, serde_saphyr::Error> =
+        serde_saphyr::from_str_multiple_with_options(text, parse_options(text.len()));
+    match docs {
+        Ok(docs) => Ok(docs.into_iter().map(|d| d.0).collect()),
+        Err(e) => Err(yaml_error(&e)),
+    }
+}
+
+fn yaml_error(e: &serde_saphyr::Error) -> YamlError {
+    let pos = e.location().and_then(|l| {
+        (l.line() > 0).then(|| Pos {
+            line: u32::try_from(l.line()).unwrap_or(u32::MAX),
+            column: u32::try_from(l.column()).unwrap_or(u32::MAX),
+        })
+    });
+    // The library's message may repeat the position; keep its first line.
+    let text = e.without_snippet().to_string();
+    let message = text.lines().next().unwrap_or("invalid YAML").trim().to_string();
+    YamlError { pos, message }
+}
+
+/// Serialize documents as a YAML stream, each opened by `---`.
+pub(crate) fn to_yaml_stream<T: serde::Serialize>(docs: &[T]) -> Result<String, String> {
+    let mut out = String::new();
+    for doc in docs {
+        out.push_str("---\n");
+        serde_saphyr::to_fmt_writer(&mut out, doc).map_err(|e| e.to_string())?;
+        if !out.ends_with('\n') {
+            out.push('\n');
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct Keep;
+    impl Convert for Keep {
+        type Out = Node;
+        fn convert(doc: Node) -> Node {
+            doc
+        }
+    }
+
+    #[test]
+    fn skips_what_egress_does_not_read() {
+        let docs = parse_documents::<Keep>(
+            "kind: Package\nmetadata:\n  name: a\n  labels: {x: y}\nspec:\n  sso: [1, 2]\n  network:\n    expose: []\n    allow: []\n",
+        )
+        .ok()
+        .unwrap_or_default();
+        assert_eq!(docs.len(), 1);
+        let Value::Map(root) = &docs[0].value else {
+            panic!("root is not a map")
+        };
+        let keys: Vec<&str> = root.iter().map(|(k, _)| k.as_str()).collect();
+        assert_eq!(keys, ["kind", "metadata", "spec"]);
+        let Value::Map(meta) = &root[1].1.value else {
+            panic!("metadata is not a map")
+        };
+        assert_eq!(meta.len(), 1, "labels are skipped");
+        let Value::Map(spec) = &root[2].1.value else {
+            panic!("spec is not a map")
+        };
+        assert_eq!(spec.len(), 1, "only network is kept");
+        let Value::Map(net) = &spec[0].1.value else {
+            panic!("network is not a map")
+        };
+        assert_eq!(net.len(), 1, "only allow is kept");
+    }
+
+    #[test]
+    fn quoted_numbers_stay_strings_and_positions_are_kept() {
+        let docs = parse_documents::<Keep>("kind: \"443\"\napiVersion: 443\n")
+            .ok()
+            .unwrap_or_default();
+        let Value::Map(m) = &docs[0].value else {
+            panic!("not a map")
+        };
+        assert_eq!(m[0].1.value, Value::Str("443".into()));
+        assert_eq!(m[1].1.value, Value::Int(443));
+        assert_eq!(m[1].1.pos, Pos { line: 2, column: 4 });
+    }
+
+    #[test]
+    fn yaml_11_lookalikes_are_quoted_on_output() {
+        let out = to_yaml_stream(&[vec!["on", "yes", "no", "1_000", "2001-01-01", "443", "~"]])
+            .unwrap_or_default();
+        for word in ["on", "yes", "no", "1_000", "2001-01-01", "443", "~"] {
+            assert!(out.contains(&format!("\"{word}\"")), "{word} unquoted in {out}");
+        }
+    }
+}
