@@ -118,7 +118,10 @@ pub fn run() -> ExitCode {
     match render_to_string(&cli, &mut stderr) {
         Ok(out) => {
             let mut stdout = io::stdout().lock();
-            match stdout.write_all(out.as_bytes()).and_then(|()| stdout.flush()) {
+            match stdout
+                .write_all(out.as_bytes())
+                .and_then(|()| stdout.flush())
+            {
                 Ok(()) => ExitCode::SUCCESS,
                 // `egress-render … | head` closes the pipe early: not an error.
                 Err(e) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
@@ -159,7 +162,8 @@ fn render_to_string(cli: &Cli, stderr: &mut impl Write) -> Result<String, ()> {
             }
         }
         if cli.deny_warnings && !r.warnings.is_empty() && errors.is_empty() {
-            errors = egress_render::Errors(r.warnings.iter().cloned().map(|w| w.into_error()).collect());
+            errors =
+                egress_render::Errors(r.warnings.iter().cloned().map(|w| w.into_error()).collect());
             let _ = writeln!(
                 stderr,
                 "error: {} warning(s) denied by --deny-warnings",

@@ -18,7 +18,11 @@ pub fn read_all(paths: &[PathBuf]) -> (Vec<Input>, Vec<String>) {
     let mut inputs = Vec::new();
     let mut errors = Vec::new();
     let stdin_only = [PathBuf::from("-")];
-    let paths = if paths.is_empty() { &stdin_only[..] } else { paths };
+    let paths = if paths.is_empty() {
+        &stdin_only[..]
+    } else {
+        paths
+    };
     let mut stdin_read = false;
     for path in paths {
         if path.as_os_str() == "-" {
@@ -40,7 +44,10 @@ pub fn read_all(paths: &[PathBuf]) -> (Vec<Input>, Vec<String>) {
             Ok(meta) if meta.is_dir() => {
                 let mut files = Vec::new();
                 if let Err(e) = yaml_files(path, &mut files) {
-                    errors.push(format!("error: cannot read directory {}: {e}", path.display()));
+                    errors.push(format!(
+                        "error: cannot read directory {}: {e}",
+                        path.display()
+                    ));
                 }
                 files.sort();
                 for file in files {

@@ -35,9 +35,13 @@ pub(crate) fn conflicts(ambient: &[&Egress]) -> Vec<Error> {
     }
     let mut errors = Vec::new();
     for (host, mut users) in by_host {
-        users.sort_by(|a, b| (&a.0.pkg.namespace, &a.0.pkg.name).cmp(&(&b.0.pkg.namespace, &b.0.pkg.name)));
-        let (first, first_set) = &users[0];
-        for (other, set) in &users[1..] {
+        users.sort_by(|a, b| {
+            (&a.0.pkg.namespace, &a.0.pkg.name).cmp(&(&b.0.pkg.namespace, &b.0.pkg.name))
+        });
+        let Some(((first, first_set), rest)) = users.split_first() else {
+            continue;
+        };
+        for (other, set) in rest {
             if set == first_set {
                 continue;
             }
@@ -74,7 +78,10 @@ pub(crate) fn conflicts(ambient: &[&Egress]) -> Vec<Error> {
 
 /// `{443/TLS, 80/HTTP}`, sorted.
 pub(crate) fn pair_set(set: &BTreeSet<Pair>) -> String {
-    let items: Vec<String> = set.iter().map(|(p, proto)| format!("{p}/{proto}")).collect();
+    let items: Vec<String> = set
+        .iter()
+        .map(|(p, proto)| format!("{p}/{proto}"))
+        .collect();
     format!("{{{}}}", items.join(", "))
 }
 
@@ -88,8 +95,10 @@ pub(crate) fn package_objects<'a>(e: &Egress<'a>, options: &Options) -> Vec<Plac
         let name = names::package_service_entry(&pkg.name, host, pairs);
         se_names.insert(host, name.clone());
         let mut meta = package_meta(pkg, name);
-        meta.labels
-            .insert("istio.io/use-waypoint".to_string(), WAYPOINT_NAME.to_string());
+        meta.labels.insert(
+            "istio.io/use-waypoint".to_string(),
+            WAYPOINT_NAME.to_string(),
+        );
         meta.labels.insert(
             "istio.io/use-waypoint-namespace".to_string(),
             WAYPOINT_NAMESPACE.to_string(),
@@ -131,7 +140,8 @@ pub(crate) fn package_objects<'a>(e: &Egress<'a>, options: &Options) -> Vec<Plac
             },
         };
         let mut meta = package_meta(pkg, names::authorization_policy(host, sa));
-        meta.labels.insert("uds/for".to_string(), "egress".to_string());
+        meta.labels
+            .insert("uds/for".to_string(), "egress".to_string());
         let target = se_names.get(host).cloned().unwrap_or_default();
         out.push(Placed::owned(
             Manifest::AuthorizationPolicy(AuthorizationPolicy {

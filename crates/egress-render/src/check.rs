@@ -40,7 +40,11 @@ impl<'a> Placed<'a> {
         if self.host.is_empty() {
             format!("package {}", self.pkg.id())
         } else if self.shared {
-            format!("host {} (first requested by package {})", self.host, self.pkg.id())
+            format!(
+                "host {} (first requested by package {})",
+                self.host,
+                self.pkg.id()
+            )
         } else {
             format!("host {} in package {}", self.host, self.pkg.id())
         }
@@ -91,7 +95,10 @@ pub(crate) fn metadata(placed: &[Placed]) -> Vec<Error> {
             problems.push(format!("name {:?} is not a DNS-1123 subdomain", meta.name));
         }
         if !names::is_dns_label(&meta.namespace) {
-            problems.push(format!("namespace {:?} is not a DNS-1123 label", meta.namespace));
+            problems.push(format!(
+                "namespace {:?} is not a DNS-1123 label",
+                meta.namespace
+            ));
         }
         for (k, v) in &meta.labels {
             if !names::is_qualified_name(k) || !names::is_label_value(v) {
@@ -136,7 +143,12 @@ pub fn reference_problems(manifests: &[Manifest]) -> Vec<String> {
     let mut has_waypoint = false;
     for m in manifests {
         if !ids.insert((m.api_version(), m.kind(), m.namespace(), m.name())) {
-            problems.push(format!("{} {}/{} appears twice", m.kind(), m.namespace(), m.name()));
+            problems.push(format!(
+                "{} {}/{} appears twice",
+                m.kind(),
+                m.namespace(),
+                m.name()
+            ));
         }
         match m {
             Manifest::ServiceEntry(_) => {
@@ -178,17 +190,20 @@ pub fn reference_problems(manifests: &[Manifest]) -> Vec<String> {
                     }
                 }
             }
-            Manifest::ServiceEntry(se) => {
-                if se.metadata.labels.get("istio.io/use-waypoint").map(String::as_str)
-                    == Some(crate::ambient::WAYPOINT_NAME)
-                    && !has_waypoint
-                {
-                    problems.push(format!(
+            Manifest::ServiceEntry(se)
+                if !has_waypoint
+                    && se
+                        .metadata
+                        .labels
+                        .get("istio.io/use-waypoint")
+                        .map(String::as_str)
+                        == Some(crate::ambient::WAYPOINT_NAME) =>
+            {
+                problems.push(format!(
                         "ServiceEntry {}/{} is bound to the egress waypoint, which is not in the output",
                         m.namespace(),
                         m.name()
                     ));
-                }
             }
             _ => {}
         }

@@ -192,7 +192,13 @@ impl Error {
     /// The sort key errors are reported in: by file, then position, so the
     /// report does not depend on the order of the input.
     pub(crate) fn sort_key(&self) -> (&str, usize, Option<Pos>, Option<usize>, &str) {
-        (&self.file, self.document, self.pos, self.rule, &self.message)
+        (
+            &self.file,
+            self.document,
+            self.pos,
+            self.rule,
+            &self.message,
+        )
     }
 }
 
@@ -244,7 +250,8 @@ pub struct Errors(pub Vec<Error>);
 impl Errors {
     /// Sort into report order and drop exact repeats.
     pub fn sorted(mut self) -> Self {
-        self.0.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()).then(a.cmp(b)));
+        self.0
+            .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()).then(a.cmp(b)));
         self.0.dedup();
         self
     }

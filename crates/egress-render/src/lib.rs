@@ -33,6 +33,9 @@
 //! builders, collision checks and ordering), then [`Rendered::to_yaml`] or
 //! [`Rendered::to_json`].
 #![warn(missing_docs)]
+// An `Error` carries its whole location and fix as data; it is built only on
+// the cold path, so its size does not matter more than its clarity.
+#![allow(clippy::result_large_err)]
 #![cfg_attr(
     not(test),
     deny(
@@ -82,9 +85,8 @@ impl Rendered {
     /// The manifests as a YAML stream, each document opened by `---`.
     /// Strings a YAML 1.1 reader would misread are quoted.
     pub fn to_yaml(&self) -> Result<String, Error> {
-        yaml::to_yaml_stream(&self.manifests).map_err(|e| {
-            Error::new(ErrorKind::Syntax, format!("could not write YAML: {e}"))
-        })
+        yaml::to_yaml_stream(&self.manifests)
+            .map_err(|e| Error::new(ErrorKind::Syntax, format!("could not write YAML: {e}")))
     }
 
     /// The manifests as one JSON `List` object, pretty-printed, with a
@@ -127,16 +129,22 @@ pub fn render(packages: &[Package], options: &Options) -> Result<Rendered, Error
     }
     // §7: packages in (namespace, name) order; the source breaks ties so
     // that even invalid duplicates sort the same way every time.
-    valid.sort_by(|a, b| (&a.namespace, &a.name, &a.source).cmp(&(&b.namespace, &b.name, &b.source)));
+    valid.sort_by(|a, b| {
+        (&a.namespace, &a.name, &a.source).cmp(&(&b.namespace, &b.name, &b.source))
+    });
 
     let egresses: Vec<normalize::Egress> = valid
         .iter()
         .filter_map(|p| normalize::egress(p, options))
         .collect();
-    let ambient: Vec<&normalize::Egress> =
-        egresses.iter().filter(|e| e.mode == Mode::Ambient).collect();
-    let sidecar: Vec<&normalize::Egress> =
-        egresses.iter().filter(|e| e.mode == Mode::Sidecar).collect();
+    let ambient: Vec<&normalize::Egress> = egresses
+        .iter()
+        .filter(|e| e.mode == Mode::Ambient)
+        .collect();
+    let sidecar: Vec<&normalize::Egress> = egresses
+        .iter()
+        .filter(|e| e.mode == Mode::Sidecar)
+        .collect();
     errors.extend(ambient::conflicts(&ambient));
     errors.extend(sidecar::conflicts(&sidecar));
 
@@ -168,7 +176,9 @@ pub fn render(packages: &[Package], options: &Options) -> Result<Rendered, Error
                     WarningKind::DeprecatedLabels,
                     pkg,
                     Some(rule.index),
-                    format!("both {old} and {new} are set; {old} (deprecated) wins, as in UDS Core"),
+                    format!(
+                        "both {old} and {new} are set; {old} (deprecated) wins, as in UDS Core"
+                    ),
                     format!("remove {old} and keep only {new}"),
                 ));
             }
@@ -178,7 +188,9 @@ pub fn render(packages: &[Package], options: &Options) -> Result<Rendered, Error
     if !errors.is_empty() {
         return Err(Errors(errors).sorted());
     }
-    warnings.sort_by(|a, b| (&a.package, a.rule, a.kind, &a.message).cmp(&(&b.package, b.rule, b.kind, &b.message)));
+    warnings.sort_by(|a, b| {
+        (&a.package, a.rule, a.kind, &a.message).cmp(&(&b.package, b.rule, b.kind, &b.message))
+    });
     Ok(Rendered {
         manifests: placed.into_iter().map(|p| p.manifest).collect(),
         warnings,

@@ -22,7 +22,8 @@ pub fn sanitize(s: &str) -> String {
     }
     // Only ASCII is pushed, so byte and char counts agree.
     out.truncate(250);
-    out.trim_matches(|c: char| !c.is_ascii_lowercase()).to_string()
+    out.trim_matches(|c: char| !c.is_ascii_lowercase())
+        .to_string()
 }
 
 /// SPEC §4 `pp`: the pairs joined as `{port}-{protocol}` with `-`.
@@ -136,7 +137,8 @@ pub fn network_policy(
 pub fn is_dns_label(s: &str) -> bool {
     !s.is_empty()
         && s.len() <= 63
-        && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
         && !s.starts_with('-')
         && !s.ends_with('-')
 }
@@ -160,8 +162,8 @@ pub fn is_qualified_name_part(s: &str) -> bool {
         && b.len() <= 63
         && b.iter()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.'))
-        && b[0].is_ascii_alphanumeric()
-        && b[b.len() - 1].is_ascii_alphanumeric()
+        && b.first().is_some_and(u8::is_ascii_alphanumeric)
+        && b.last().is_some_and(u8::is_ascii_alphanumeric)
 }
 
 /// A label or annotation key: an optional DNS-subdomain prefix and `/`,
@@ -196,14 +198,20 @@ pub fn host_problem(host: &str) -> Option<(String, String)> {
     if let Some((before, _)) = host.split_once(['/', '?', '#']) {
         return Some((
             format!("remoteHost {host:?} has a path"),
-            format!("write the bare host: {}", strip_port(before).to_ascii_lowercase()),
+            format!(
+                "write the bare host: {}",
+                strip_port(before).to_ascii_lowercase()
+            ),
         ));
     }
     if let Some((name, port)) = host.rsplit_once(':') {
         if !port.is_empty() && port.bytes().all(|b| b.is_ascii_digit()) {
             return Some((
                 format!("remoteHost {host:?} includes a port"),
-                format!("write remoteHost: {} and port: {port}", name.to_ascii_lowercase()),
+                format!(
+                    "write remoteHost: {} and port: {port}",
+                    name.to_ascii_lowercase()
+                ),
             ));
         }
     }
@@ -222,13 +230,19 @@ pub fn host_problem(host: &str) -> Option<(String, String)> {
     }
     if host.len() > 253 {
         return Some((
-            format!("remoteHost is {} characters long, more than 253", host.len()),
+            format!(
+                "remoteHost is {} characters long, more than 253",
+                host.len()
+            ),
             "use the host's real DNS name; DNS names are at most 253 characters".to_string(),
         ));
     }
     if let Some(label) = host.split('.').find(|l| l.len() > 63) {
         return Some((
-            format!("remoteHost {host:?} has a label of {} characters ({label:?}), more than 63", label.len()),
+            format!(
+                "remoteHost {host:?} has a label of {} characters ({label:?}), more than 63",
+                label.len()
+            ),
             "each dot-separated part of a DNS name is at most 63 characters".to_string(),
         ));
     }
@@ -260,7 +274,10 @@ mod tests {
 
     #[test]
     fn sanitize_follows_the_spec() {
-        assert_eq!(sanitize("pkg-1-egress-httpbin.org-443-tls"), "pkg-1-egress-httpbin-org-443-tls");
+        assert_eq!(
+            sanitize("pkg-1-egress-httpbin.org-443-tls"),
+            "pkg-1-egress-httpbin-org-443-tls"
+        );
         assert_eq!(sanitize("--Foo__Bar.."), "foo-bar");
         assert_eq!(sanitize("9lives-1"), "lives");
         assert_eq!(sanitize(&"a".repeat(300)).len(), 250);
@@ -295,7 +312,15 @@ mod tests {
         assert_eq!(name, "allow-app-egress-all-pods-all-pods");
         let mut sel = Labels::new();
         sel.insert("app".into(), "curl".into());
-        let name = network_policy("app", Direction::Egress, None, Some(&sel), Some("Anywhere"), None, None);
+        let name = network_policy(
+            "app",
+            Direction::Egress,
+            None,
+            Some(&sel),
+            Some("Anywhere"),
+            None,
+            None,
+        );
         assert_eq!(name, "allow-app-egress-curl-anywhere");
     }
 }

@@ -53,7 +53,12 @@ pub(crate) fn shared_meta<'a>(
         labels,
         annotations: users
             .into_iter()
-            .map(|p| (names::user_annotation(&p.name, &p.namespace), "user".to_string()))
+            .map(|p| {
+                (
+                    names::user_annotation(&p.name, &p.namespace),
+                    "user".to_string(),
+                )
+            })
             .collect(),
         owner_references: Vec::new(),
     }

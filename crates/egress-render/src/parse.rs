@@ -49,13 +49,16 @@ pub fn parse(source: &str, input: &[u8]) -> Parsed {
     let text = match std::str::from_utf8(input) {
         Ok(t) => t,
         Err(e) => {
-            let good = &input[..e.valid_up_to()];
+            let good = input.get(..e.valid_up_to()).unwrap_or(input);
             let line = good.iter().filter(|&&b| b == b'\n').count() + 1;
             let column = good.iter().rev().take_while(|&&b| b != b'\n').count() + 1;
             return fail(
                 Error::new(
                     ErrorKind::Encoding,
-                    format!("input is not UTF-8 (bad byte at offset {})", e.valid_up_to()),
+                    format!(
+                        "input is not UTF-8 (bad byte at offset {})",
+                        e.valid_up_to()
+                    ),
                 )
                 .at(Pos {
                     line: u32::try_from(line).unwrap_or(u32::MAX),
@@ -181,10 +184,20 @@ struct Cx {
 }
 
 impl Cx {
-    fn wrong(&mut self, node: &Node, field: &str, rule: Option<usize>, expected: &str, help: String) {
+    fn wrong(
+        &mut self,
+        node: &Node,
+        field: &str,
+        rule: Option<usize>,
+        expected: &str,
+        help: String,
+    ) {
         let mut e = Error::new(
             ErrorKind::InvalidValue,
-            format!("{field} must be {expected}, found {}", node.value.describe()),
+            format!(
+                "{field} must be {expected}, found {}",
+                node.value.describe()
+            ),
         )
         .at(node.pos)
         .field(field)
@@ -205,7 +218,13 @@ impl Cx {
             Value::Map(m) => Some(m),
             Value::Null => None,
             _ => {
-                self.wrong(node, path, None, "a mapping", format!("write {path} as a mapping of keys to values"));
+                self.wrong(
+                    node,
+                    path,
+                    None,
+                    "a mapping",
+                    format!("write {path} as a mapping of keys to values"),
+                );
                 None
             }
         }
@@ -238,7 +257,13 @@ impl Cx {
             }
             _ => {
                 invalid.push(key.to_string());
-                self.wrong(node, path, rule, "a string", format!("write {path} as a single string"));
+                self.wrong(
+                    node,
+                    path,
+                    rule,
+                    "a string",
+                    format!("write {path} as a single string"),
+                );
                 None
             }
         }
@@ -275,7 +300,10 @@ impl Cx {
                 }
             }
         }
-        pkg.invalid_fields = ignored.into_iter().map(|f| format!("metadata.{f}")).collect();
+        pkg.invalid_fields = ignored
+            .into_iter()
+            .map(|f| format!("metadata.{f}"))
+            .collect();
         let Some(spec) = self.map(root, "spec", "spec") else {
             return pkg;
         };
@@ -329,7 +357,10 @@ impl Cx {
         let Value::Map(m) = &node.value else {
             let mut e = Error::new(
                 ErrorKind::InvalidValue,
-                format!("allow[{index}] must be a mapping, found {}", node.value.describe()),
+                format!(
+                    "allow[{index}] must be a mapping, found {}",
+                    node.value.describe()
+                ),
             )
             .at(node.pos)
             .help("write each rule as a mapping, e.g. `- direction: Egress`");
@@ -351,7 +382,13 @@ impl Cx {
                 Value::Str(s) if s.is_empty() => {}
                 _ => {
                     invalid.push("direction".to_string());
-                    self.wrong(n, "direction", r, "Ingress or Egress", "write direction: Egress (or Ingress), capitalised".to_string());
+                    self.wrong(
+                        n,
+                        "direction",
+                        r,
+                        "Ingress or Egress",
+                        "write direction: Egress (or Ingress), capitalised".to_string(),
+                    );
                 }
             }
         }
@@ -361,9 +398,17 @@ impl Cx {
                 Value::Str(s) if s == "HTTP" => rule.remote_protocol = Some(Protocol::Http),
                 Value::Null => {}
                 Value::Str(s) if s.is_empty() => {}
-                Value::Str(s) if s.eq_ignore_ascii_case("tls") || s.eq_ignore_ascii_case("http") => {
+                Value::Str(s)
+                    if s.eq_ignore_ascii_case("tls") || s.eq_ignore_ascii_case("http") =>
+                {
                     invalid.push("remoteProtocol".to_string());
-                    self.wrong(n, "remoteProtocol", r, "TLS or HTTP", format!("write remoteProtocol: {}", s.to_ascii_uppercase()));
+                    self.wrong(
+                        n,
+                        "remoteProtocol",
+                        r,
+                        "TLS or HTTP",
+                        format!("write remoteProtocol: {}", s.to_ascii_uppercase()),
+                    );
                 }
                 _ => {
                     invalid.push("remoteProtocol".to_string());
@@ -386,15 +431,23 @@ impl Cx {
                 Value::Null => {}
                 _ => {
                     invalid.push("ports".to_string());
-                    self.wrong(n, "ports", r, "a list of port numbers", "write ports: [443, 8443]".to_string());
+                    self.wrong(
+                        n,
+                        "ports",
+                        r,
+                        "a list of port numbers",
+                        "write ports: [443, 8443]".to_string(),
+                    );
                 }
             }
         }
         rule.remote_host = self.string(m, "remoteHost", "remoteHost", r, &mut invalid);
         rule.service_account = self.string(m, "serviceAccount", "serviceAccount", r, &mut invalid);
         rule.description = self.string(m, "description", "description", r, &mut invalid);
-        rule.remote_generated = self.string(m, "remoteGenerated", "remoteGenerated", r, &mut invalid);
-        rule.remote_namespace = self.string(m, "remoteNamespace", "remoteNamespace", r, &mut invalid);
+        rule.remote_generated =
+            self.string(m, "remoteGenerated", "remoteGenerated", r, &mut invalid);
+        rule.remote_namespace =
+            self.string(m, "remoteNamespace", "remoteNamespace", r, &mut invalid);
         rule.remote_cidr = self.string(m, "remoteCidr", "remoteCidr", r, &mut invalid);
         let selector = self.labels(m, "selector", r, &mut invalid);
         let pod_labels = self.labels(m, "podLabels", r, &mut invalid);
@@ -411,7 +464,13 @@ impl Cx {
         rule
     }
 
-    fn port(&mut self, n: &Node, field: &str, r: Option<usize>, invalid: &mut Vec<String>) -> Option<u16> {
+    fn port(
+        &mut self,
+        n: &Node,
+        field: &str,
+        r: Option<usize>,
+        invalid: &mut Vec<String>,
+    ) -> Option<u16> {
         let help = match &n.value {
             Value::Int(p) => match u16::try_from(*p) {
                 Ok(p) if p >= 1 => return Some(p),
@@ -427,7 +486,13 @@ impl Cx {
     }
 
     /// A map of label keys to string values; `Some(empty)` for `{}`.
-    fn labels(&mut self, m: &[(String, Node)], key: &str, r: Option<usize>, invalid: &mut Vec<String>) -> Option<Labels> {
+    fn labels(
+        &mut self,
+        m: &[(String, Node)],
+        key: &str,
+        r: Option<usize>,
+        invalid: &mut Vec<String>,
+    ) -> Option<Labels> {
         let n = get(m, key)?;
         match &n.value {
             Value::Null => None,
@@ -456,7 +521,13 @@ impl Cx {
             }
             _ => {
                 invalid.push(key.to_string());
-                self.wrong(n, key, r, "a mapping of label keys to values", format!("write {key}: {{app: my-app}}"));
+                self.wrong(
+                    n,
+                    key,
+                    r,
+                    "a mapping of label keys to values",
+                    format!("write {key}: {{app: my-app}}"),
+                );
                 None
             }
         }
@@ -476,9 +547,18 @@ mod tests {
         assert!(p.errors.is_empty(), "{:?}", p.errors);
         assert_eq!(p.packages.len(), 1);
         let pkg = &p.packages[0];
-        assert_eq!((pkg.name.as_str(), pkg.namespace.as_str(), pkg.generation), ("a", "b", 3));
+        assert_eq!(
+            (pkg.name.as_str(), pkg.namespace.as_str(), pkg.generation),
+            ("a", "b", 3)
+        );
         assert_eq!(pkg.allow[0].remote_host.as_deref(), Some("x.com"));
-        assert_eq!(pkg.allow[0].pos_of("port"), Pos { line: 9, column: 15 });
+        assert_eq!(
+            pkg.allow[0].pos_of("port"),
+            Pos {
+                line: 9,
+                column: 15
+            }
+        );
     }
 
     #[test]
@@ -487,7 +567,11 @@ mod tests {
             "p.yaml",
             b"apiVersion: uds.dev/v1alpha1\nkind: Package\nmetadata: {name: a, namespace: b}\nspec:\n  network:\n    allow:\n      - {direction: Egress, remoteHost: x.com, port: \"443\"}\n      - {direction: egress, remoteHost: y.com, remoteProtocol: tcp, ports: [0, 3.5]}\n",
         );
-        let fields: Vec<_> = p.errors.iter().map(|e| (e.rule, e.field.clone().unwrap_or_default())).collect();
+        let fields: Vec<_> = p
+            .errors
+            .iter()
+            .map(|e| (e.rule, e.field.clone().unwrap_or_default()))
+            .collect();
         assert_eq!(
             fields,
             [
@@ -498,7 +582,11 @@ mod tests {
                 (Some(1), "ports".to_string()),
             ]
         );
-        assert_eq!(p.packages.len(), 1, "the package is still returned for validation");
+        assert_eq!(
+            p.packages.len(),
+            1,
+            "the package is still returned for validation"
+        );
     }
 
     #[test]

@@ -45,13 +45,19 @@ pub(crate) fn conflicts(sidecar: &[&Egress]) -> Vec<Error> {
         let mut firsts: Vec<(Protocol, &Egress)> = protocols
             .into_iter()
             .filter_map(|(proto, mut users)| {
-                users.sort_by(|a, b| (&a.pkg.namespace, &a.pkg.name).cmp(&(&b.pkg.namespace, &b.pkg.name)));
+                users.sort_by(|a, b| {
+                    (&a.pkg.namespace, &a.pkg.name).cmp(&(&b.pkg.namespace, &b.pkg.name))
+                });
                 users.first().map(|e| (proto, *e))
             })
             .collect();
-        firsts.sort_by(|a, b| (&a.1.pkg.namespace, &a.1.pkg.name, a.0).cmp(&(&b.1.pkg.namespace, &b.1.pkg.name, b.0)));
-        let (p0, e0) = firsts[0];
-        for &(p, e) in &firsts[1..] {
+        firsts.sort_by(|a, b| {
+            (&a.1.pkg.namespace, &a.1.pkg.name, a.0).cmp(&(&b.1.pkg.namespace, &b.1.pkg.name, b.0))
+        });
+        let Some((&(p0, e0), rest)) = firsts.split_first() else {
+            continue;
+        };
+        for &(p, e) in rest {
             let mut err = Error::new(
                 ErrorKind::SidecarProtocolConflict,
                 format!(
@@ -65,7 +71,11 @@ pub(crate) fn conflicts(sidecar: &[&Egress]) -> Vec<Error> {
             .in_package(e.pkg)
             .field("remoteProtocol")
             .help(format!("agree on one protocol for {host}:{port} across packages"));
-            if let Some(r) = e.rules.iter().find(|r| r.host == host && r.ports.contains(&port) && r.protocol == p) {
+            if let Some(r) = e
+                .rules
+                .iter()
+                .find(|r| r.host == host && r.ports.contains(&port) && r.protocol == p)
+            {
                 err = err.rule(r.rule.index).at(r.rule.pos_of("remoteHost"));
             }
             errors.push(err);
@@ -85,20 +95,32 @@ fn selector_key(sel: Option<&Labels>) -> Vec<(String, String)> {
     kv
 }
 
-/// The package's distinct selectors, first-seen, with the hosts their rules
-/// name. `None` is the whole namespace.
-fn selectors<'a>(e: &Egress<'a>) -> IndexMap<Vec<(String, String)>, (Option<&'a Labels>, Vec<&'a str>, usize)> {
-    let mut out: IndexMap<Vec<(String, String)>, (Option<&Labels>, Vec<&str>, usize)> = IndexMap::new();
+/// The workloads one Sidecar selects and the hosts its rules name.
+struct SelectorGroup<'a> {
+    /// As first written; `None` is the whole namespace.
+    selector: Option<&'a Labels>,
+    hosts: Vec<&'a str>,
+    /// The first rule with this selector.
+    first_rule: usize,
+}
+
+/// The package's distinct selectors, first-seen, compared as maps.
+fn selectors<'a>(e: &Egress<'a>) -> Vec<SelectorGroup<'a>> {
+    let mut out: IndexMap<Vec<(String, String)>, SelectorGroup<'a>> = IndexMap::new();
     for r in &e.rules {
         let sel = r.rule.workload_selector();
-        let entry = out
+        let group = out
             .entry(selector_key(sel))
-            .or_insert_with(|| (sel, Vec::new(), r.rule.index));
-        if !entry.1.contains(&r.host) {
-            entry.1.push(r.host);
+            .or_insert_with(|| SelectorGroup {
+                selector: sel,
+                hosts: Vec::new(),
+                first_rule: r.rule.index,
+            });
+        if !group.hosts.contains(&r.host) {
+            group.hosts.push(r.host);
         }
     }
-    out
+    out.into_values().collect()
 }
 
 /// The package's ServiceEntries (host-map order) and Sidecars (first-seen).
@@ -113,7 +135,12 @@ pub(crate) fn package_objects<'a>(e: &Egress<'a>) -> Vec<Placed<'a>> {
             host,
         ));
     }
-    for (_, (sel, hosts, _)) in selectors(e) {
+    for SelectorGroup {
+        selector: sel,
+        hosts,
+        ..
+    } in selectors(e)
+    {
         out.push(Placed::owned(
             Manifest::Sidecar(Sidecar {
                 api_version: "networking.istio.io/v1",
@@ -147,7 +174,9 @@ pub(crate) fn shared_objects<'a>(sidecar: &[&Egress<'a>], options: &Options) -> 
     let mut out = Vec::new();
     for (host, (pairs, mut users)) in hosts {
         users.sort_by(|a, b| (&a.pkg.namespace, &a.pkg.name).cmp(&(&b.pkg.namespace, &b.pkg.name)));
-        let owner = users[0].pkg;
+        let Some(owner) = users.first().map(|e| e.pkg) else {
+            continue;
+        };
         let pairs: Vec<Pair> = pairs.into_iter().collect();
         let meta = |name: String| {
             shared_meta(
@@ -188,12 +217,21 @@ pub(crate) fn shared_objects<'a>(sidecar: &[&Egress<'a>], options: &Options) -> 
             host,
         ));
         out.push(Placed::shared(
-            Manifest::VirtualService(virtual_service(host, &gateway_name, &pairs, meta(names::egress_virtual_service(host)))),
+            Manifest::VirtualService(virtual_service(
+                host,
+                &gateway_name,
+                &pairs,
+                meta(names::egress_virtual_service(host)),
+            )),
             owner,
             host,
         ));
         out.push(Placed::shared(
-            Manifest::ServiceEntry(service_entry(meta(names::egress_service_entry(host)), host, &pairs)),
+            Manifest::ServiceEntry(service_entry(
+                meta(names::egress_service_entry(host)),
+                host,
+                &pairs,
+            )),
             owner,
             host,
         ));
@@ -201,7 +239,12 @@ pub(crate) fn shared_objects<'a>(sidecar: &[&Egress<'a>], options: &Options) -> 
     out
 }
 
-fn virtual_service(host: &str, gateway: &str, pairs: &[Pair], metadata: crate::manifest::ObjectMeta) -> VirtualService {
+fn virtual_service(
+    host: &str,
+    gateway: &str,
+    pairs: &[Pair],
+    metadata: crate::manifest::ObjectMeta,
+) -> VirtualService {
     let mesh = vec!["mesh".to_string()];
     let gw = vec![gateway.to_string()];
     let dest = |host: &str, number: u16| {
@@ -277,7 +320,12 @@ pub(crate) fn warnings(e: &Egress, options: &Options) -> Vec<Warning> {
         }
     }
     let all_hosts: Vec<&str> = e.hosts.keys().map(String::as_str).collect();
-    for (_, (sel, hosts, index)) in selectors(e) {
+    for SelectorGroup {
+        selector: sel,
+        hosts,
+        first_rule: index,
+    } in selectors(e)
+    {
         if hosts.len() >= all_hosts.len() {
             continue;
         }
@@ -289,7 +337,10 @@ pub(crate) fn warnings(e: &Egress, options: &Options) -> Vec<Warning> {
         let who = match sel {
             Some(s) => format!(
                 "workloads selected by {{{}}}",
-                s.iter().map(|(k, v)| format!("{k}: {v}")).collect::<Vec<_>>().join(", ")
+                s.iter()
+                    .map(|(k, v)| format!("{k}: {v}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ),
             None => format!("all workloads in namespace {}", pkg.namespace),
         };

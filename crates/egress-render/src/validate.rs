@@ -18,12 +18,17 @@ pub(crate) fn package(pkg: &Package, options: &Options) -> Vec<Error> {
     let err = |kind, msg: String| Error::new(kind, msg).in_package(pkg);
 
     // §2.1
-    for (field, value) in [("metadata.name", &pkg.name), ("metadata.namespace", &pkg.namespace)] {
+    for (field, value) in [
+        ("metadata.name", &pkg.name),
+        ("metadata.namespace", &pkg.namespace),
+    ] {
         if value.is_empty() && !pkg.invalid_fields.iter().any(|f| f == field) {
             errors.push(
                 err(ErrorKind::Metadata, format!("{field} is missing"))
                     .field(field)
-                    .help(format!("set {field}: a Package needs a name and a namespace")),
+                    .help(format!(
+                        "set {field}: a Package needs a name and a namespace"
+                    )),
             );
         }
     }
@@ -63,8 +68,10 @@ pub(crate) fn one_package_per_namespace(packages: &[Package]) -> Vec<Error> {
             continue;
         }
         pkgs.sort_by(|a, b| (&a.source, &a.name).cmp(&(&b.source, &b.name)));
-        let first = pkgs[0];
-        for p in &pkgs[1..] {
+        let Some((first, rest)) = pkgs.split_first() else {
+            continue;
+        };
+        for p in rest {
             errors.push(
                 Error::new(
                     ErrorKind::DuplicateNamespace,
@@ -96,9 +103,13 @@ fn rule_problems(pkg: &Package, rule: &AllowRule, mode: Mode, errors: &mut Vec<E
     // §2.8: direction is required.
     if rule.direction.is_none() && !rule.is_invalid("direction") {
         errors.push(
-            err(ErrorKind::InvalidValue, "direction", "direction is missing".to_string())
-                .at(rule.pos)
-                .help("add direction: Egress (or Ingress)"),
+            err(
+                ErrorKind::InvalidValue,
+                "direction",
+                "direction is missing".to_string(),
+            )
+            .at(rule.pos)
+            .help("add direction: Egress (or Ingress)"),
         );
     }
 
@@ -106,7 +117,10 @@ fn rule_problems(pkg: &Package, rule: &AllowRule, mode: Mode, errors: &mut Vec<E
     let present: Vec<&str> = [
         ("remoteGenerated", rule.remote_generated.is_some()),
         ("remoteNamespace", rule.remote_namespace.is_some()),
-        ("remoteSelector", rule.remote_selector.as_ref().is_some_and(|s| !s.is_empty())),
+        (
+            "remoteSelector",
+            rule.remote_selector.as_ref().is_some_and(|s| !s.is_empty()),
+        ),
         ("remoteCidr", rule.remote_cidr.is_some()),
         ("remoteHost", rule.remote_host.is_some()),
         ("remoteProtocol", rule.remote_protocol.is_some()),
@@ -115,11 +129,17 @@ fn rule_problems(pkg: &Package, rule: &AllowRule, mode: Mode, errors: &mut Vec<E
     .filter_map(|(f, p)| p.then_some(f))
     .collect();
     for (i, a) in present.iter().enumerate() {
-        for b in &present[i + 1..] {
+        for b in present.iter().skip(i + 1) {
             if exclusive(a, b) {
                 errors.push(
-                    err(ErrorKind::ExclusiveFields, b, format!("{a} cannot be combined with {b}"))
-                        .help(format!("split this rule in two: one with {a}, one with {b}")),
+                    err(
+                        ErrorKind::ExclusiveFields,
+                        b,
+                        format!("{a} cannot be combined with {b}"),
+                    )
+                    .help(format!(
+                        "split this rule in two: one with {a}, one with {b}"
+                    )),
                 );
             }
         }
@@ -242,7 +262,9 @@ fn suggest_subdomain(s: &str) -> String {
 fn port_protocol_conflicts(pkg: &Package, errors: &mut Vec<Error>) {
     let mut seen: HashMap<(&str, u16), (crate::model::Protocol, usize)> = HashMap::new();
     for rule in pkg.allow.iter().filter(|r| !r.is_invalid("*")) {
-        let Some(host) = &rule.remote_host else { continue };
+        let Some(host) = &rule.remote_host else {
+            continue;
+        };
         let protocol = rule.protocol();
         for port in rule.effective_ports() {
             match seen.get(&(host.as_str(), port)) {
@@ -276,7 +298,9 @@ fn port_protocol_conflicts(pkg: &Package, errors: &mut Vec<Error>) {
 fn network_policy_collisions(pkg: &Package, errors: &mut Vec<Error>) {
     let mut seen: HashMap<String, usize> = HashMap::new();
     for rule in &pkg.allow {
-        let Some(direction) = rule.direction else { continue };
+        let Some(direction) = rule.direction else {
+            continue;
+        };
         let name = names::network_policy(
             &pkg.name,
             direction,
@@ -329,7 +353,10 @@ fn metadata_limits(pkg: &Package, mode: Mode, errors: &mut Vec<Error>) {
         if !names::is_dns_subdomain(&pkg.name) {
             errors.push(err(
                 "metadata.name",
-                format!("metadata.name {:?} is not a valid object name (a DNS-1123 subdomain)", pkg.name),
+                format!(
+                    "metadata.name {:?} is not a valid object name (a DNS-1123 subdomain)",
+                    pkg.name
+                ),
                 "use lower case a-z, 0-9, '-' and '.'",
             ));
         } else if !names::is_label_value(&pkg.name) {

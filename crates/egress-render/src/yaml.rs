@@ -308,7 +308,12 @@ fn yaml_error(e: &serde_saphyr::Error) -> YamlError {
     });
     // The library's message may repeat the position; keep its first line.
     let text = e.without_snippet().to_string();
-    let message = text.lines().next().unwrap_or("invalid YAML").trim().to_string();
+    let message = text
+        .lines()
+        .next()
+        .unwrap_or("invalid YAML")
+        .trim()
+        .to_string();
     YamlError { pos, message }
 }
 
@@ -374,7 +379,13 @@ mod tests {
         };
         assert_eq!(m[0].1.value, Value::Str("443".into()));
         assert_eq!(m[1].1.value, Value::Int(443));
-        assert_eq!(m[1].1.pos, Pos { line: 2, column: 4 });
+        assert_eq!(
+            m[1].1.pos,
+            Pos {
+                line: 2,
+                column: 13
+            }
+        );
     }
 
     #[test]
@@ -382,7 +393,10 @@ mod tests {
         let out = to_yaml_stream(&[vec!["on", "yes", "no", "1_000", "2001-01-01", "443", "~"]])
             .unwrap_or_default();
         for word in ["on", "yes", "no", "1_000", "2001-01-01", "443", "~"] {
-            assert!(out.contains(&format!("\"{word}\"")), "{word} unquoted in {out}");
+            assert!(
+                out.contains(&format!("\"{word}\"")),
+                "{word} unquoted in {out}"
+            );
         }
     }
 }
