@@ -143,9 +143,22 @@ pub fn is_dns_label(s: &str) -> bool {
         && !s.ends_with('-')
 }
 
-/// A DNS-1123 subdomain: labels joined by dots, at most 253 characters.
+/// A DNS-1123 subdomain as Kubernetes checks object names: at most 253
+/// characters of dot-separated parts of `a-z0-9-`, each non-empty and without
+/// a leading or trailing `-`. Unlike DNS, Kubernetes does not limit a part to
+/// 63 characters, so a 250-character name without dots is valid (host names
+/// get their own 63-character check in [`host_problem`]).
 pub fn is_dns_subdomain(s: &str) -> bool {
-    !s.is_empty() && s.len() <= 253 && s.split('.').all(is_dns_label)
+    !s.is_empty()
+        && s.len() <= 253
+        && s.split('.').all(|part| {
+            !part.is_empty()
+                && part
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+                && !part.starts_with('-')
+                && !part.ends_with('-')
+        })
 }
 
 /// A Kubernetes label value: empty, or up to 63 characters of
@@ -282,6 +295,23 @@ mod tests {
         assert_eq!(sanitize("9lives-1"), "lives");
         assert_eq!(sanitize(&"a".repeat(300)).len(), 250);
         assert_eq!(sanitize("app-curl-1"), "app-curl");
+    }
+
+    #[test]
+    fn object_names_longer_than_63_are_subdomains() {
+        // Kubernetes limits object names to 253 characters, not 63 per part.
+        assert!(is_dns_subdomain(&"a".repeat(250)));
+        assert!(is_dns_subdomain(
+            "service-entry-a-very-long-host-name-that-goes-past-sixty-three-chars-example-com"
+        ));
+        assert!(!is_dns_subdomain(&"a".repeat(254)));
+        assert!(!is_dns_subdomain("a..b"));
+        assert!(!is_dns_subdomain("-a.b"));
+        assert!(!is_dns_subdomain("a.b-"));
+        assert!(!is_dns_subdomain("A.b"));
+        // Hosts still get DNS's 63-character label limit.
+        assert!(host_problem(&format!("{}.com", "a".repeat(64))).is_some());
+        assert!(host_problem(&format!("{}.com", "a".repeat(63))).is_none());
     }
 
     #[test]
