@@ -452,14 +452,14 @@ impl Cx {
         let selector = self.labels(m, "selector", r, &mut invalid);
         let pod_labels = self.labels(m, "podLabels", r, &mut invalid);
         // UDS Core migrates the deprecated podLabels into selector; when both
-        // are given podLabels wins (SPEC §1).
-        rule.pod_labels_overrode_selector = selector.is_some() && pod_labels.is_some();
-        rule.selector = pod_labels.or(selector);
+        // are given podLabels wins (SPEC §1). `{}` counts as not given.
+        (rule.selector, rule.pod_labels_overrode_selector) = migrate(selector, pod_labels);
         let remote_selector = self.labels(m, "remoteSelector", r, &mut invalid);
         let remote_pod_labels = self.labels(m, "remotePodLabels", r, &mut invalid);
-        rule.remote_pod_labels_overrode_selector =
-            remote_selector.is_some() && remote_pod_labels.is_some();
-        rule.remote_selector = remote_pod_labels.or(remote_selector);
+        (
+            rule.remote_selector,
+            rule.remote_pod_labels_overrode_selector,
+        ) = migrate(remote_selector, remote_pod_labels);
         rule.invalid_fields = invalid;
         rule
     }
@@ -531,6 +531,22 @@ impl Cx {
                 None
             }
         }
+    }
+}
+
+/// The selector after migrating the deprecated labels field into it, and
+/// whether the deprecated field replaced a selector that was also given
+/// (SPEC §1). An empty map counts as not given, so `podLabels: {}` leaves
+/// the selector as written (`Some({})` included, which the NetworkPolicy
+/// name of SPEC §2.14 tells from a missing selector) and `selector: {}` is
+/// replaced by podLabels without a warning.
+fn migrate(selector: Option<Labels>, deprecated: Option<Labels>) -> (Option<Labels>, bool) {
+    match deprecated {
+        Some(d) if !d.is_empty() => {
+            let overrode = selector.as_ref().is_some_and(|s| !s.is_empty());
+            (Some(d), overrode)
+        }
+        _ => (selector, false),
     }
 }
 
