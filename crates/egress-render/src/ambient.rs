@@ -9,6 +9,7 @@ use crate::manifest::{
     Infrastructure, Listener, Manifest, ParametersRef, PolicyTargetRef, RouteNamespaces, RuleFrom,
     RuleOperation, RuleSource, RuleTo, Waypoint, WaypointSpec,
 };
+use crate::model::AllowRule;
 use crate::names;
 use crate::normalize::{Egress, Pair};
 use crate::objects::{package_meta, service_entry, shared_meta};
@@ -103,20 +104,26 @@ pub(crate) fn package_objects<'a>(e: &Egress<'a>, options: &Options) -> Vec<Plac
             "istio.io/use-waypoint-namespace".to_string(),
             WAYPOINT_NAMESPACE.to_string(),
         );
-        out.push(Placed::owned(
-            Manifest::ServiceEntry(service_entry(meta, host, pairs)),
-            pkg,
-            host,
-        ));
+        let first = e.rules.iter().find(|r| r.host == host).map(|r| r.rule);
+        out.push(
+            Placed::owned(
+                Manifest::ServiceEntry(service_entry(meta, host, pairs)),
+                pkg,
+                host,
+            )
+            .asked_by(first, "remoteHost"),
+        );
     }
 
     // One policy per (host, service account); a service account reaches only
     // the ports its own rules asked for (SPEC §8: the operator allowed any).
-    let mut policies: IndexMap<(&str, Option<&str>), Vec<String>> = IndexMap::new();
+    // (host, service account) → (first rule, ports as strings).
+    type Policies<'r> = IndexMap<(&'r str, Option<&'r str>), (&'r AllowRule, Vec<String>)>;
+    let mut policies: Policies = IndexMap::new();
     for r in &e.rules {
-        let ports = policies
+        let (_, ports) = policies
             .entry((r.host, r.rule.service_account.as_deref()))
-            .or_default();
+            .or_insert((r.rule, Vec::new()));
         for p in &r.ports {
             let p = p.to_string();
             if !ports.contains(&p) {
@@ -124,7 +131,7 @@ pub(crate) fn package_objects<'a>(e: &Egress<'a>, options: &Options) -> Vec<Plac
             }
         }
     }
-    for ((host, sa), ports) in policies {
+    for ((host, sa), (first, ports)) in policies {
         let source = match (sa, options.unscoped_identity) {
             (Some(sa), _) => RuleSource {
                 principals: vec![principal(options, &pkg.namespace, sa)],
@@ -143,29 +150,43 @@ pub(crate) fn package_objects<'a>(e: &Egress<'a>, options: &Options) -> Vec<Plac
         meta.labels
             .insert("uds/for".to_string(), "egress".to_string());
         let target = se_names.get(host).cloned().unwrap_or_default();
-        out.push(Placed::owned(
-            Manifest::AuthorizationPolicy(AuthorizationPolicy {
-                api_version: "security.istio.io/v1",
-                kind: "AuthorizationPolicy",
-                metadata: meta,
-                spec: AuthorizationPolicySpec {
-                    action: "ALLOW",
-                    target_ref: PolicyTargetRef {
-                        group: "networking.istio.io",
-                        kind: "ServiceEntry",
-                        name: target,
-                    },
-                    rules: vec![AuthorizationRule {
-                        from: vec![RuleFrom { source }],
-                        to: vec![RuleTo {
-                            operation: RuleOperation { ports },
+        out.push(
+            Placed::owned(
+                Manifest::AuthorizationPolicy(AuthorizationPolicy {
+                    api_version: "security.istio.io/v1",
+                    kind: "AuthorizationPolicy",
+                    metadata: meta,
+                    spec: AuthorizationPolicySpec {
+                        action: "ALLOW",
+                        target_ref: PolicyTargetRef {
+                            group: "networking.istio.io",
+                            kind: "ServiceEntry",
+                            name: target,
+                        },
+                        rules: vec![AuthorizationRule {
+                            from: vec![RuleFrom { source }],
+                            to: vec![RuleTo {
+                                operation: RuleOperation { ports },
+                            }],
                         }],
-                    }],
+                    },
+                }),
+                pkg,
+                host,
+            )
+            .asked_by(
+                Some(first),
+                if sa.is_some() {
+                    "serviceAccount"
+                } else {
+                    "remoteHost"
                 },
+            )
+            .made_for(match sa {
+                Some(sa) => format!("host {host} and serviceAccount {sa}"),
+                None => format!("host {host} without serviceAccount"),
             }),
-            pkg,
-            host,
-        ));
+        );
     }
     out
 }

@@ -4,17 +4,22 @@
 
 use crate::error::{Error, ErrorKind};
 use crate::manifest::Manifest;
-use crate::model::Package;
+use crate::model::{AllowRule, Package};
 use crate::names;
 use std::collections::{HashMap, HashSet};
 
-/// A rendered object with the package and host it was made for, so that a
-/// problem with it can be traced back to the input.
+/// A rendered object with the package, host and rule it was made for, so
+/// that a problem with it can be traced back to the input.
 pub(crate) struct Placed<'a> {
     pub manifest: Manifest,
     pub pkg: &'a Package,
     pub host: String,
     pub shared: bool,
+    /// The first rule that asked for the object, and the field that named it.
+    pub rule: Option<(&'a AllowRule, &'static str)>,
+    /// What the object was made for, when more than its host (a selector, a
+    /// service account).
+    pub what: Option<String>,
 }
 
 impl<'a> Placed<'a> {
@@ -24,29 +29,51 @@ impl<'a> Placed<'a> {
             pkg,
             host: host.to_string(),
             shared: false,
+            rule: None,
+            what: None,
         }
     }
 
     pub fn shared(manifest: Manifest, pkg: &'a Package, host: &str) -> Self {
         Placed {
-            manifest,
-            pkg,
-            host: host.to_string(),
             shared: true,
+            ..Placed::owned(manifest, pkg, host)
         }
     }
 
+    /// The rule (first to ask for the object) and the field naming it.
+    pub fn asked_by(mut self, rule: Option<&'a AllowRule>, field: &'static str) -> Self {
+        self.rule = rule.map(|r| (r, field));
+        self
+    }
+
+    /// What the object was made for, e.g. `selector {app: web}`.
+    pub fn made_for(mut self, what: String) -> Self {
+        self.what = Some(what);
+        self
+    }
+
     fn origin(&self) -> String {
-        if self.host.is_empty() {
+        let rule = self
+            .rule
+            .map(|(r, _)| format!(" (allow[{}])", r.index))
+            .unwrap_or_default();
+        if let Some(what) = &self.what {
+            format!("{what}{rule} in package {}", self.pkg.id())
+        } else if self.host.is_empty() {
             format!("package {}", self.pkg.id())
         } else if self.shared {
+            let at = self
+                .rule
+                .map(|(r, _)| format!(", allow[{}]", r.index))
+                .unwrap_or_default();
             format!(
-                "host {} (first requested by package {})",
+                "host {} (first requested by package {}{at})",
                 self.host,
                 self.pkg.id()
             )
         } else {
-            format!("host {} in package {}", self.host, self.pkg.id())
+            format!("host {}{rule} in package {}", self.host, self.pkg.id())
         }
     }
 }
@@ -62,8 +89,8 @@ pub(crate) fn collisions(placed: &[Placed]) -> Vec<Error> {
             None => {
                 seen.insert(key, p);
             }
-            Some(first) => errors.push(
-                Error::new(
+            Some(first) => {
+                let mut e = Error::new(
                     ErrorKind::NameCollision,
                     format!(
                         "{} {}/{} would be rendered twice: for {} and for {}",
@@ -75,9 +102,13 @@ pub(crate) fn collisions(placed: &[Placed]) -> Vec<Error> {
                     ),
                 )
                 .in_package(p.pkg)
-                .field("remoteHost")
-                .help("object names replace every character outside a-z and 0-9 with '-', so these collide; UDS Core would silently keep only one. Drop or change one of the hosts (or service accounts / selectors)"),
-            ),
+                .field(p.rule.map_or("remoteHost", |(_, field)| field))
+                .help("object names replace every run of characters outside a-z and 0-9 with one '-' and drop leading and trailing characters other than a-z, so these collide; UDS Core would silently keep only one. Change one of the hosts, service accounts or selectors");
+                if let Some((r, field)) = p.rule {
+                    e = e.rule(r.index).at(r.pos_of(field));
+                }
+                errors.push(e);
+            }
         }
     }
     errors

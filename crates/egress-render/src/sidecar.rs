@@ -129,33 +129,46 @@ pub(crate) fn package_objects<'a>(e: &Egress<'a>) -> Vec<Placed<'a>> {
     let mut out = Vec::new();
     for (host, pairs) in &e.hosts {
         let meta = package_meta(pkg, names::package_service_entry(&pkg.name, host, pairs));
-        out.push(Placed::owned(
-            Manifest::ServiceEntry(service_entry(meta, host, pairs)),
-            pkg,
-            host,
-        ));
+        let first = e.rules.iter().find(|r| r.host == host).map(|r| r.rule);
+        out.push(
+            Placed::owned(
+                Manifest::ServiceEntry(service_entry(meta, host, pairs)),
+                pkg,
+                host,
+            )
+            .asked_by(first, "remoteHost"),
+        );
     }
     for SelectorGroup {
         selector: sel,
         hosts,
-        ..
+        first_rule,
     } in selectors(e)
     {
-        out.push(Placed::owned(
-            Manifest::Sidecar(Sidecar {
-                api_version: "networking.istio.io/v1",
-                kind: "Sidecar",
-                metadata: package_meta(pkg, names::sidecar(&pkg.name, sel)),
-                spec: SidecarSpec {
-                    outbound_traffic_policy: OutboundTrafficPolicy {
-                        mode: "REGISTRY_ONLY",
+        let first = pkg.allow.iter().find(|r| r.index == first_rule);
+        let what = match sel {
+            Some(s) => format!("selector {}", show_selector(s)),
+            None => "no selector (the whole namespace)".to_string(),
+        };
+        out.push(
+            Placed::owned(
+                Manifest::Sidecar(Sidecar {
+                    api_version: "networking.istio.io/v1",
+                    kind: "Sidecar",
+                    metadata: package_meta(pkg, names::sidecar(&pkg.name, sel)),
+                    spec: SidecarSpec {
+                        outbound_traffic_policy: OutboundTrafficPolicy {
+                            mode: "REGISTRY_ONLY",
+                        },
+                        workload_selector: sel.map(|s| WorkloadSelector { labels: s.clone() }),
                     },
-                    workload_selector: sel.map(|s| WorkloadSelector { labels: s.clone() }),
-                },
-            }),
-            pkg,
-            hosts.first().copied().unwrap_or(""),
-        ));
+                }),
+                pkg,
+                hosts.first().copied().unwrap_or(""),
+            )
+            .asked_by(first, "selector")
+            .made_for(what),
+        );
     }
     out
 }
@@ -174,9 +187,15 @@ pub(crate) fn shared_objects<'a>(sidecar: &[&Egress<'a>], options: &Options) -> 
     let mut out = Vec::new();
     for (host, (pairs, mut users)) in hosts {
         users.sort_by(|a, b| (&a.pkg.namespace, &a.pkg.name).cmp(&(&b.pkg.namespace, &b.pkg.name)));
-        let Some(owner) = users.first().map(|e| e.pkg) else {
+        let Some(owner_egress) = users.first() else {
             continue;
         };
+        let owner = owner_egress.pkg;
+        let first = owner_egress
+            .rules
+            .iter()
+            .find(|r| r.host == host)
+            .map(|r| r.rule);
         let pairs: Vec<Pair> = pairs.into_iter().collect();
         let meta = |name: String| {
             shared_meta(
@@ -190,51 +209,60 @@ pub(crate) fn shared_objects<'a>(sidecar: &[&Egress<'a>], options: &Options) -> 
         let gateway_name = names::egress_gateway(host);
         let mut selector = IndexMap::new();
         selector.insert("app".to_string(), "egressgateway".to_string());
-        out.push(Placed::shared(
-            Manifest::Gateway(Gateway {
-                api_version: "networking.istio.io/v1",
-                kind: "Gateway",
-                metadata: meta(gateway_name.clone()),
-                spec: GatewaySpec {
-                    selector,
-                    servers: pairs
-                        .iter()
-                        .map(|&(number, protocol)| GatewayServer {
-                            hosts: vec![host.to_string()],
-                            port: ServicePort {
-                                name: names::port_name(number, protocol),
-                                number,
-                                protocol: protocol.as_str(),
-                            },
-                            tls: ServerTls {
-                                mode: "PASSTHROUGH",
-                            },
-                        })
-                        .collect(),
-                },
-            }),
-            owner,
-            host,
-        ));
-        out.push(Placed::shared(
-            Manifest::VirtualService(virtual_service(
+        out.push(
+            Placed::shared(
+                Manifest::Gateway(Gateway {
+                    api_version: "networking.istio.io/v1",
+                    kind: "Gateway",
+                    metadata: meta(gateway_name.clone()),
+                    spec: GatewaySpec {
+                        selector,
+                        servers: pairs
+                            .iter()
+                            .map(|&(number, protocol)| GatewayServer {
+                                hosts: vec![host.to_string()],
+                                port: ServicePort {
+                                    name: names::port_name(number, protocol),
+                                    number,
+                                    protocol: protocol.as_str(),
+                                },
+                                tls: ServerTls {
+                                    mode: "PASSTHROUGH",
+                                },
+                            })
+                            .collect(),
+                    },
+                }),
+                owner,
                 host,
-                &gateway_name,
-                &pairs,
-                meta(names::egress_virtual_service(host)),
-            )),
-            owner,
-            host,
-        ));
-        out.push(Placed::shared(
-            Manifest::ServiceEntry(service_entry(
-                meta(names::egress_service_entry(host)),
+            )
+            .asked_by(first, "remoteHost"),
+        );
+        out.push(
+            Placed::shared(
+                Manifest::VirtualService(virtual_service(
+                    host,
+                    &gateway_name,
+                    &pairs,
+                    meta(names::egress_virtual_service(host)),
+                )),
+                owner,
                 host,
-                &pairs,
-            )),
-            owner,
-            host,
-        ));
+            )
+            .asked_by(first, "remoteHost"),
+        );
+        out.push(
+            Placed::shared(
+                Manifest::ServiceEntry(service_entry(
+                    meta(names::egress_service_entry(host)),
+                    host,
+                    &pairs,
+                )),
+                owner,
+                host,
+            )
+            .asked_by(first, "remoteHost"),
+        );
     }
     out
 }
@@ -335,13 +363,7 @@ pub(crate) fn warnings(e: &Egress, options: &Options) -> Vec<Warning> {
             .filter(|h| !hosts.contains(h))
             .collect();
         let who = match sel {
-            Some(s) => format!(
-                "workloads selected by {{{}}}",
-                s.iter()
-                    .map(|(k, v)| format!("{k}: {v}"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
+            Some(s) => format!("workloads selected by {}", show_selector(s)),
             None => format!("all workloads in namespace {}", pkg.namespace),
         };
         out.push(Warning::new(
@@ -357,4 +379,10 @@ pub(crate) fn warnings(e: &Egress, options: &Options) -> Vec<Warning> {
         ));
     }
     out
+}
+
+/// A selector as written, e.g. `{app: web, tier: front}`.
+fn show_selector(selector: &Labels) -> String {
+    let items: Vec<String> = selector.iter().map(|(k, v)| format!("{k}: {v}")).collect();
+    format!("{{{}}}", items.join(", "))
 }
