@@ -43,7 +43,8 @@ pub fn read_all(paths: &[PathBuf]) -> (Vec<Input>, Vec<String>) {
         match fs::metadata(path) {
             Ok(meta) if meta.is_dir() => {
                 let mut files = Vec::new();
-                if let Err(e) = yaml_files(path, &mut files) {
+                let mut visited = Vec::new();
+                if let Err(e) = yaml_files(path, &mut files, &mut visited) {
                     errors.push(format!(
                         "error: cannot read directory {}: {e}",
                         path.display()
@@ -82,11 +83,23 @@ fn read_file(path: &Path, inputs: &mut Vec<Input>, errors: &mut Vec<String>) {
     }
 }
 
-fn yaml_files(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+/// The `*.yaml`/`*.yml` files under `dir`. A directory reached twice (a
+/// symlink back up the tree) is read once, so a loop neither recurses until
+/// the OS refuses the path nor reads the same Packages again.
+fn yaml_files(
+    dir: &Path,
+    out: &mut Vec<PathBuf>,
+    visited: &mut Vec<PathBuf>,
+) -> std::io::Result<()> {
+    let real = fs::canonicalize(dir)?;
+    if visited.contains(&real) {
+        return Ok(());
+    }
+    visited.push(real);
     for entry in fs::read_dir(dir)? {
         let path = entry?.path();
         if path.is_dir() {
-            yaml_files(&path, out)?;
+            yaml_files(&path, out, visited)?;
         } else if matches!(
             path.extension().and_then(|e| e.to_str()),
             Some("yaml" | "yml")

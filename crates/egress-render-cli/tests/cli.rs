@@ -361,6 +361,25 @@ fn a_directory_is_read_recursively_yaml_and_yml_only() {
     }
 }
 
+#[cfg(unix)]
+#[test]
+fn a_symlink_loop_in_a_directory_is_read_once() {
+    let dir = TempDir::new("loop");
+    let file = dir.write(
+        "sub/a.yaml",
+        &package(
+            "a",
+            "a",
+            "ambient",
+            &["{direction: Egress, remoteHost: a.example.com}"],
+        ),
+    );
+    std::os::unix::fs::symlink("..", dir.path().join("sub/up")).expect("symlink");
+    let out = run(&[dir.path()]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(stdout(&out), stdout(&run(&[file])));
+}
+
 #[test]
 fn a_directory_reports_errors_per_file_in_sorted_path_order() {
     let dir = TempDir::new("dir-errors");
