@@ -188,9 +188,19 @@ pub fn render(packages: &[Package], options: &Options) -> Result<Rendered, Error
     if !errors.is_empty() {
         return Err(Errors(errors).sorted());
     }
-    warnings.sort_by(|a, b| {
-        (&a.package, a.rule, a.kind, &a.message).cmp(&(&b.package, b.rule, b.kind, &b.message))
-    });
+    // Packages in the §7 order, (namespace, name): as strings "team-a/x"
+    // would sort before "team/x".
+    let by_package = |w: &Warning| {
+        let (namespace, name) = w.package.split_once('/').unwrap_or((&w.package, ""));
+        (
+            namespace.to_string(),
+            name.to_string(),
+            w.rule,
+            w.kind,
+            w.message.clone(),
+        )
+    };
+    warnings.sort_by_cached_key(by_package);
     Ok(Rendered {
         manifests: placed.into_iter().map(|p| p.manifest).collect(),
         warnings,
