@@ -317,12 +317,21 @@ fn yaml_error(e: &serde_saphyr::Error) -> YamlError {
     YamlError { pos, message }
 }
 
+/// Plain one-line scalars: long names stay on one line (no `>-` folding),
+/// so the output reads and diffs like hand-written manifests.
+fn serializer_options() -> serde_saphyr::SerializerOptions {
+    let mut options = serde_saphyr::SerializerOptions::default();
+    options.prefer_block_scalars = false;
+    options
+}
+
 /// Serialize documents as a YAML stream, each opened by `---`.
 pub(crate) fn to_yaml_stream<T: serde::Serialize>(docs: &[T]) -> Result<String, String> {
     let mut out = String::new();
     for doc in docs {
         out.push_str("---\n");
-        serde_saphyr::to_fmt_writer(&mut out, doc).map_err(|e| e.to_string())?;
+        serde_saphyr::to_fmt_writer_with_options(&mut out, doc, serializer_options())
+            .map_err(|e| e.to_string())?;
         if !out.ends_with('\n') {
             out.push('\n');
         }
