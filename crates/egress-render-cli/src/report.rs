@@ -85,7 +85,7 @@ pub fn run(args: &ReportArgs) -> ExitCode {
             match args.format {
                 ReportFormat::Table => Ok(d.to_table(TABLE_WIDTH)),
                 ReportFormat::Markdown => Ok(d.to_markdown()),
-                ReportFormat::Json => d.to_json(),
+                ReportFormat::Json => d.to_json().map_err(|e| e.to_string()),
             }
         }
     };
@@ -111,11 +111,12 @@ pub fn run(args: &ReportArgs) -> ExitCode {
     }
 }
 
-fn format(format: ReportFormat, report: &Report) -> Result<String, egress_render::Error> {
+/// The report in `format`, or why it could not be written.
+fn format(format: ReportFormat, report: &Report) -> Result<String, String> {
     match format {
         ReportFormat::Table => Ok(report.to_table(TABLE_WIDTH)),
         ReportFormat::Markdown => Ok(report.to_markdown()),
-        ReportFormat::Json => report.to_json(),
+        ReportFormat::Json => report.to_json().map_err(|e| e.to_string()),
     }
 }
 
