@@ -434,7 +434,7 @@ pub fn report(packages: &[Package], options: &Options) -> Result<Report, Errors>
         findings.extend(mesh_wide_findings());
     }
 
-    access.sort_by(|a, b| access_order(a).cmp(&access_order(b)));
+    access.sort_by_cached_key(access_order);
     findings.sort();
     findings.dedup();
     Ok(Report {
@@ -444,13 +444,16 @@ pub fn report(packages: &[Package], options: &Options) -> Result<Report, Errors>
     })
 }
 
-type AccessOrder<'a> = (&'a str, &'a str, &'a str, u16, Protocol, u8, String);
+type AccessOrder = (String, String, String, u16, Protocol, u8, String);
 
-pub(crate) fn access_order(a: &Access) -> AccessOrder<'_> {
+/// Report order: namespace, package, host, port, protocol, then the
+/// narrowest identity first. Computed once per row (`sort_by_cached_key`):
+/// the identity's key is built text.
+pub(crate) fn access_order(a: &Access) -> AccessOrder {
     (
-        &a.namespace,
-        &a.package,
-        &a.host,
+        a.namespace.clone(),
+        a.package.clone(),
+        a.host.clone(),
         a.port,
         a.protocol,
         a.who.breadth(),

@@ -8,7 +8,7 @@ use super::text::{
 use super::{access_order, Access, Finding, FindingCode, Who, REPORT_FORMAT_VERSION};
 use crate::model::Protocol;
 use serde::Serialize;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// The effect of a change: `head` compared with `base`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -88,15 +88,18 @@ pub fn diff(base: &super::Report, head: &super::Report) -> ReportDiff {
     let mut added = Vec::new();
     let mut widened = Vec::new();
     let mut replaced: BTreeSet<AccessKey> = BTreeSet::new();
+    let mut base_at: BTreeMap<PlaceKey, Vec<&Access>> = BTreeMap::new();
+    for b in &base.access {
+        base_at.entry(place(b)).or_default().push(b);
+    }
     for a in head.access.iter().filter(|a| !base_keys.contains(&key(a))) {
-        let before: Vec<&Access> = base
-            .access
-            .iter()
-            .filter(|b| place(b) == place(a))
-            .collect();
+        let before = base_at
+            .get(&place(a))
+            .map(Vec::as_slice)
+            .unwrap_or_default();
         if !before.is_empty() && before.iter().all(|b| b.who.breadth() < a.who.breadth()) {
             let mut was: Vec<Who> = Vec::new();
-            for b in &before {
+            for b in before {
                 if !was.iter().any(|w| w.key() == b.who.key()) {
                     was.push(b.who.clone());
                 }
@@ -136,8 +139,7 @@ pub fn diff(base: &super::Report, head: &super::Report) -> ReportDiff {
         .cloned()
         .collect();
 
-    widened
-        .sort_by(|a: &Widened, b: &Widened| access_order(&a.access).cmp(&access_order(&b.access)));
+    widened.sort_by_cached_key(|w| access_order(&w.access));
     ReportDiff {
         version: REPORT_FORMAT_VERSION,
         added,
