@@ -879,7 +879,7 @@ fn mesh_wide_findings() -> [Finding; 2] {
 
 impl Report {
     /// A terminal table, every line at most `width` characters (long
-    /// values wrap; a width below 60 is treated as 60).
+    /// values wrap; a width below 80 is treated as 80).
     pub fn to_table(&self, width: usize) -> String {
         text::report_table(self, width)
     }

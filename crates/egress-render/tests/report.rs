@@ -246,6 +246,33 @@ fn tables_fit_100_columns() {
     }
 }
 
+/// The table fits any width from its minimum, 80, up.
+#[test]
+fn tables_fit_every_width_from_80() {
+    let empty = report(&[], &Options::default()).expect("empty");
+    for path in report_fixtures() {
+        let Ok((r, _, _)) = report_of(&path) else {
+            continue;
+        };
+        for width in [80, 81, 87, 93, 120, 160] {
+            for table in [
+                r.to_table(width),
+                diff(&empty, &r).to_table(width),
+                diff(&r, &empty).to_table(width),
+            ] {
+                for line in table.lines() {
+                    assert!(
+                        line.chars().count() <= width,
+                        "{} at {width}: {line}",
+                        path.display()
+                    );
+                }
+            }
+        }
+        assert_eq!(r.to_table(40), r.to_table(80), "narrower than 80 is 80");
+    }
+}
+
 /// The report depends on the set of packages, not on their order.
 #[test]
 fn report_is_order_independent() {

@@ -3,7 +3,7 @@
 
 use super::text::{
     access_md, access_table, code, finding_lines, findings_md, json, lines_to_string, md,
-    severity_counts, wrap,
+    severity_counts, wrap, MIN_WIDTH,
 };
 use super::{access_order, Access, Finding, FindingCode, Who, REPORT_FORMAT_VERSION};
 use crate::model::Protocol;
@@ -188,12 +188,13 @@ impl ReportDiff {
         rows
     }
 
-    /// A terminal table, every line at most `width` characters.
+    /// A terminal table, every line at most `width` characters (a width
+    /// below 80 is treated as 80).
     pub fn to_table(&self, width: usize) -> String {
         if self.is_empty() {
             return format!("{NO_CHANGE}\n");
         }
-        let width = width.max(60);
+        let width = width.max(MIN_WIDTH);
         let mut out = wrap(&format!("Egress changes: {}", self.summary()), width);
         let changes = self.changes();
         if !changes.is_empty() {

@@ -8,7 +8,7 @@ use serde::Serialize;
 use std::collections::BTreeSet;
 
 /// The narrowest table the layout is designed for.
-const MIN_WIDTH: usize = 60;
+pub(super) const MIN_WIDTH: usize = 80;
 /// Space between table columns.
 const GAP: &str = "  ";
 /// Where a long value may be broken when it has no space, after the char.
