@@ -27,3 +27,7 @@ examples:
 # What CI runs.
 ci:
     bash .ci/run
+
+# The egress audit report of the ambient example, as the README shows it.
+report-example:
+    cargo run -q -p egress-render-cli -- report --format markdown examples/ambient/package.yaml

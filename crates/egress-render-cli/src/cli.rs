@@ -2,7 +2,7 @@
 //! `egress_render` library.
 
 use crate::input;
-use clap::{Parser, ValueEnum};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 use egress_render::{Mode, Options, UnscopedIdentity};
 use std::io::{self, Write};
 use std::path::PathBuf;
@@ -16,19 +16,49 @@ use std::process::ExitCode;
 /// manifests. Exit status: 0 rendered, 1 invalid input or conflicting
 /// packages (errors on stderr, nothing on stdout), 2 usage error.
 #[derive(Debug, Parser)]
-#[command(name = "egress-render", version, max_term_width = 100)]
+#[command(
+    name = "egress-render",
+    version,
+    max_term_width = 100,
+    args_conflicts_with_subcommands = true
+)]
 pub struct Cli {
+    /// A subcommand; without one, render the manifests.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
     /// Package YAML files or directories; `-` or none for standard input.
     #[arg(value_name = "PATH")]
     pub paths: Vec<PathBuf>,
 
-    /// Mode of packages that do not set spec.network.serviceMesh.mode.
-    #[arg(long, value_enum, default_value_t = ModeArg::Ambient)]
-    pub mode: ModeArg,
+    #[command(flatten)]
+    pub render: RenderArgs,
 
     /// Output format.
     #[arg(short = 'o', long = "output", value_enum, default_value_t = Format::Yaml)]
     pub output: Format,
+
+    /// Treat warnings as errors: print them and exit 1 with nothing on stdout.
+    #[arg(long)]
+    pub deny_warnings: bool,
+
+    /// Do not print warnings.
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    Report(crate::report::ReportArgs),
+}
+
+/// The render options, shared by the main command and `report`.
+#[derive(Debug, Args)]
+pub struct RenderArgs {
+    /// Mode of packages that do not set spec.network.serviceMesh.mode.
+    #[arg(long, value_enum, default_value_t = ModeArg::Ambient)]
+    pub mode: ModeArg,
 
     /// SPIFFE trust domain of AuthorizationPolicy principals.
     #[arg(long, default_value = "cluster.local", value_parser = non_empty)]
@@ -48,14 +78,6 @@ pub struct Cli {
     /// rules on other ports get a warning.
     #[arg(long, value_delimiter = ',', default_value = "80,443", value_parser = clap::value_parser!(u16).range(1..))]
     pub gateway_ports: Vec<u16>,
-
-    /// Treat warnings as errors: print them and exit 1 with nothing on stdout.
-    #[arg(long)]
-    pub deny_warnings: bool,
-
-    /// Do not print warnings.
-    #[arg(short, long)]
-    pub quiet: bool,
 }
 
 fn non_empty(s: &str) -> Result<String, String> {
@@ -93,8 +115,9 @@ pub enum IdentityArg {
     Namespace,
 }
 
-impl Cli {
-    fn options(&self) -> Options {
+impl RenderArgs {
+    /// The library's options.
+    pub fn options(&self) -> Options {
         Options {
             default_mode: match self.mode {
                 ModeArg::Ambient => Mode::Ambient,
@@ -114,6 +137,9 @@ impl Cli {
 /// Parse arguments, render, print; the process's exit status.
 pub fn run() -> ExitCode {
     let cli = Cli::parse();
+    if let Some(Command::Report(args)) = &cli.command {
+        return crate::report::run(args);
+    }
     let mut stderr = io::stderr().lock();
     match render_to_string(&cli, &mut stderr) {
         Ok(out) => {
@@ -146,7 +172,7 @@ fn render_to_string(cli: &Cli, stderr: &mut impl Write) -> Result<String, ()> {
         packages.extend(parsed.packages);
         errors.extend(parsed.errors);
     }
-    let options = cli.options();
+    let options = cli.render.options();
     let result = egress_render::render(&packages, &options);
     let (rendered, render_errors) = match result {
         Ok(r) => (Some(r), Vec::new()),

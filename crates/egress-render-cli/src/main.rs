@@ -2,6 +2,7 @@
 
 mod cli;
 mod input;
+mod report;
 
 use std::process::ExitCode;
 

@@ -31,7 +31,8 @@
 //! The pipeline is [`parse`] (YAML → [`Package`]s, type errors collected),
 //! then [`render`] (validation of SPEC §2, normalisation, the per-mode
 //! builders, collision checks and ordering), then [`Rendered::to_yaml`] or
-//! [`Rendered::to_json`].
+//! [`Rendered::to_json`]. [`report()`] audits the same packages (who can
+//! reach which host, and the risks) and [`diff()`] compares two audits.
 #![warn(missing_docs)]
 // An `Error` carries its whole location and fix as data; it is built only on
 // the cold path, so its size does not matter more than its clarity.
@@ -58,6 +59,7 @@ mod normalize;
 mod objects;
 mod options;
 mod parse;
+mod report;
 mod sidecar;
 mod validate;
 mod yaml;
@@ -68,6 +70,10 @@ pub use manifest::*;
 pub use model::{AllowRule, Direction, Labels, Mode, Package, Pos, Protocol, Source};
 pub use options::{Options, UnscopedIdentity};
 pub use parse::{parse, Parsed};
+pub use report::{
+    diff, report, Access, Finding, FindingCode, ObjectRef, Origin, Report, ReportDiff, Severity,
+    Who, Widened, REPORT_FORMAT_VERSION,
+};
 pub use yaml::MAX_INPUT_BYTES;
 
 use check::Placed;

@@ -85,7 +85,7 @@ pub(crate) fn conflicts(sidecar: &[&Egress]) -> Vec<Error> {
 }
 
 /// A selector as a map, for comparing selectors whatever their key order.
-fn selector_key(sel: Option<&Labels>) -> Vec<(String, String)> {
+pub(crate) fn selector_key(sel: Option<&Labels>) -> Vec<(String, String)> {
     let mut kv: Vec<(String, String)> = sel
         .into_iter()
         .flatten()
@@ -96,16 +96,17 @@ fn selector_key(sel: Option<&Labels>) -> Vec<(String, String)> {
 }
 
 /// The workloads one Sidecar selects and the hosts its rules name.
-struct SelectorGroup<'a> {
+pub(crate) struct SelectorGroup<'a> {
     /// As first written; `None` is the whole namespace.
-    selector: Option<&'a Labels>,
-    hosts: Vec<&'a str>,
+    pub selector: Option<&'a Labels>,
+    pub hosts: Vec<&'a str>,
     /// The first rule with this selector.
-    first_rule: usize,
+    pub first_rule: usize,
 }
 
-/// The package's distinct selectors, first-seen, compared as maps.
-fn selectors<'a>(e: &Egress<'a>) -> Vec<SelectorGroup<'a>> {
+/// The package's distinct selectors, first-seen, compared as maps. The
+/// audit report (`report.rs`) groups workloads the same way.
+pub(crate) fn selectors<'a>(e: &Egress<'a>) -> Vec<SelectorGroup<'a>> {
     let mut out: IndexMap<Vec<(String, String)>, SelectorGroup<'a>> = IndexMap::new();
     for r in &e.rules {
         let sel = r.rule.workload_selector();

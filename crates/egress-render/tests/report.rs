@@ -1,0 +1,353 @@
+//! The egress audit report, fixture-driven:
+//!
+//! - `fixtures/report/<case>.yaml` → `snapshots/report/report@<case>.yaml.snap`
+//!   holds the report in its three formats (table at 100 columns, Markdown,
+//!   JSON), or the errors;
+//! - `fixtures/report-diff/<case>/{base,head}.yaml` →
+//!   `snapshots/report/diff@<case>__head.yaml.snap` holds the diff in its
+//!   three formats.
+//!
+//! A fixture may set options in a `# options:` line as the render fixtures
+//! do; a diff case takes them from `head.yaml` for both sides.
+
+use egress_render::{
+    diff, parse, render, report, Errors, FindingCode, Mode, Options, Package, Report,
+    UnscopedIdentity, WarningKind,
+};
+use std::path::{Path, PathBuf};
+
+/// The options a fixture asks for in its `# options:` line (the same
+/// syntax as `tests/fixtures.rs`).
+fn fixture_options(text: &str) -> Options {
+    let mut options = Options::default();
+    for line in text.lines() {
+        let Some(rest) = line.trim().strip_prefix("# options:") else {
+            continue;
+        };
+        for setting in rest.split_whitespace() {
+            let (key, value) = setting
+                .split_once('=')
+                .unwrap_or_else(|| panic!("bad option {setting:?}: write key=value"));
+            match key {
+                "mode" => {
+                    options.default_mode = match value {
+                        "ambient" => Mode::Ambient,
+                        "sidecar" => Mode::Sidecar,
+                        _ => panic!("bad mode {value:?}"),
+                    }
+                }
+                "unscoped-identity" => {
+                    options.unscoped_identity = match value {
+                        "default-sa" => UnscopedIdentity::DefaultServiceAccount,
+                        "namespace" => UnscopedIdentity::Namespace,
+                        _ => panic!("bad unscoped-identity {value:?}"),
+                    }
+                }
+                "trust-domain" => options.trust_domain = value.to_string(),
+                "shared-generation" => {
+                    options.shared_generation = value.parse().expect("shared-generation")
+                }
+                "gateway-ports" => {
+                    options.gateway_ports = value
+                        .split(',')
+                        .map(|p| p.parse().expect("gateway port"))
+                        .collect()
+                }
+                _ => panic!("unknown fixture option {key:?}"),
+            }
+        }
+    }
+    options
+}
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .expect("repository root")
+}
+
+/// The packages of a fixture file, labelled by its path from the repository
+/// root, and parse errors.
+fn load(path: &Path) -> (Vec<Package>, Errors, Options) {
+    let bytes = std::fs::read(path).expect("fixture is readable");
+    let path = path.canonicalize().expect("fixture path");
+    let label = path
+        .strip_prefix(root())
+        .unwrap_or(&path)
+        .components()
+        .filter_map(|c| match c {
+            std::path::Component::Normal(s) => s.to_str(),
+            _ => None,
+        })
+        .collect::<Vec<_>>()
+        .join("/");
+    let parsed = parse(&label, &bytes);
+    let options = fixture_options(&String::from_utf8_lossy(&bytes));
+    (parsed.packages, Errors(parsed.errors), options)
+}
+
+fn report_of(path: &Path) -> Result<(Report, Vec<Package>, Options), Errors> {
+    let (packages, errors, options) = load(path);
+    match report(&packages, &options) {
+        Ok(r) if errors.is_empty() => Ok((r, packages, options)),
+        Ok(_) => Err(errors.sorted()),
+        Err(e) => {
+            let mut all = errors.0;
+            all.extend(e);
+            Err(Errors(all).sorted())
+        }
+    }
+}
+
+fn three_formats(table: String, markdown: String, json: String) -> String {
+    format!(
+        "=== table (100 columns) ===\n{table}\n=== markdown ===\n{markdown}\n=== json ===\n{json}"
+    )
+}
+
+fn fixture_dir(name: &str) -> PathBuf {
+    root().join("fixtures").join(name)
+}
+
+fn report_fixtures() -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(fixture_dir("report"))
+        .expect("fixtures/report")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.extension().and_then(|e| e.to_str()) == Some("yaml"))
+        .collect();
+    files.sort();
+    assert!(files.len() >= 10, "report fixtures missing");
+    files
+}
+
+#[test]
+fn report_fixtures_match_their_snapshots() {
+    insta::glob!("../../../fixtures/report", "*.yaml", |path| {
+        let text = match report_of(path) {
+            Ok((r, _, _)) => three_formats(
+                r.to_table(100),
+                r.to_markdown(),
+                r.to_json().expect("serializable"),
+            ),
+            Err(e) => format!("=== errors ===\n{e}"),
+        };
+        insta::with_settings!({
+            snapshot_path => "../../../snapshots/report",
+            prepend_module_to_snapshot => false,
+            omit_expression => true,
+            input_file => path,
+        }, {
+            insta::assert_snapshot!("report", text);
+        });
+    });
+}
+
+#[test]
+fn diff_fixtures_match_their_snapshots() {
+    insta::glob!(
+        "../../../fixtures/report-diff",
+        "*/head.yaml",
+        |head_path| {
+            let (base_pkgs, base_errors, _) = load(&head_path.with_file_name("base.yaml"));
+            let (head_pkgs, head_errors, options) = load(head_path);
+            assert!(base_errors.is_empty() && head_errors.is_empty());
+            let base = report(&base_pkgs, &options).expect("base is valid");
+            let head = report(&head_pkgs, &options).expect("head is valid");
+            let d = diff(&base, &head);
+            let text = three_formats(
+                d.to_table(100),
+                d.to_markdown(),
+                d.to_json().expect("serializable"),
+            );
+            insta::with_settings!({
+                snapshot_path => "../../../snapshots/report",
+                prepend_module_to_snapshot => false,
+                omit_expression => true,
+                input_file => head_path,
+            }, {
+                insta::assert_snapshot!("diff", text);
+            });
+        }
+    );
+}
+
+/// The invalid fixture fails the report with exactly the render's errors.
+#[test]
+fn invalid_input_fails_as_render_does() {
+    let (packages, _, options) = load(&fixture_dir("report").join("invalid-input.yaml"));
+    let render_errors = render(&packages, &options).expect_err("invalid");
+    let report_errors = report(&packages, &options).expect_err("invalid");
+    assert_eq!(report_errors, render_errors);
+    assert!(report_errors.len() >= 2, "{report_errors}");
+}
+
+/// Every object a report names is an object the render emits, with the
+/// same kind, namespace and name (the report reuses the render's names).
+#[test]
+fn every_named_object_is_rendered() {
+    for path in report_fixtures() {
+        let Ok((r, packages, options)) = report_of(&path) else {
+            continue;
+        };
+        let rendered = render(&packages, &options).expect("renders");
+        let objects: Vec<(&str, &str, &str, &str)> = rendered
+            .manifests
+            .iter()
+            .map(|m| (m.api_version(), m.kind(), m.namespace(), m.name()))
+            .collect();
+        for a in &r.access {
+            for o in a.enforced_by.iter().chain([&a.path]) {
+                let key = (o.api_version, o.kind, o.namespace.as_str(), o.name.as_str());
+                assert!(
+                    objects.contains(&key),
+                    "{}: {key:?} is not rendered",
+                    path.display()
+                );
+            }
+        }
+    }
+}
+
+/// No line of any table (report or diff) passes 100 columns.
+#[test]
+fn tables_fit_100_columns() {
+    let mut tables = Vec::new();
+    for path in report_fixtures() {
+        if let Ok((r, _, _)) = report_of(&path) {
+            tables.push((path.display().to_string(), r.to_table(100)));
+            let empty = report(&[], &Options::default()).expect("empty");
+            tables.push((
+                format!("diff from nothing to {}", path.display()),
+                diff(&empty, &r).to_table(100),
+            ));
+            tables.push((
+                format!("diff from {} to nothing", path.display()),
+                diff(&r, &empty).to_table(100),
+            ));
+        }
+    }
+    let long = tables
+        .iter()
+        .find(|(name, _)| name.ends_with("long-names.yaml"))
+        .expect("long-names fixture");
+    assert!(
+        long.1.lines().any(|l| l.chars().count() > 90),
+        "the long-names fixture should need wrapping"
+    );
+    for (name, table) in &tables {
+        for line in table.lines() {
+            assert!(
+                line.chars().count() <= 100,
+                "{name}: {} columns: {line}",
+                line.chars().count()
+            );
+        }
+    }
+}
+
+/// The table fits any width from its minimum, 80, up.
+#[test]
+fn tables_fit_every_width_from_80() {
+    let empty = report(&[], &Options::default()).expect("empty");
+    for path in report_fixtures() {
+        let Ok((r, _, _)) = report_of(&path) else {
+            continue;
+        };
+        for width in [80, 81, 87, 93, 120, 160] {
+            for table in [
+                r.to_table(width),
+                diff(&empty, &r).to_table(width),
+                diff(&r, &empty).to_table(width),
+            ] {
+                for line in table.lines() {
+                    assert!(
+                        line.chars().count() <= width,
+                        "{} at {width}: {line}",
+                        path.display()
+                    );
+                }
+            }
+        }
+        assert_eq!(r.to_table(40), r.to_table(80), "narrower than 80 is 80");
+    }
+}
+
+/// The report depends on the set of packages, not on their order.
+#[test]
+fn report_is_order_independent() {
+    for path in report_fixtures() {
+        let Ok((r, mut packages, options)) = report_of(&path) else {
+            continue;
+        };
+        packages.reverse();
+        let reversed = report(&packages, &options).expect("valid");
+        assert_eq!(r, reversed, "{}", path.display());
+        assert!(diff(&r, &reversed).is_empty(), "{}", path.display());
+    }
+}
+
+/// The findings cover the render's sidecar warnings: each gateway-port and
+/// shared-access warning has a finding of the same package and rule.
+#[test]
+fn findings_cover_render_warnings() {
+    let mut checked = 0;
+    for path in report_fixtures() {
+        let Ok((r, packages, options)) = report_of(&path) else {
+            continue;
+        };
+        let rendered = render(&packages, &options).expect("renders");
+        for w in &rendered.warnings {
+            let code = match w.kind {
+                WarningKind::GatewayPort => FindingCode::GatewayPort,
+                WarningKind::SharedAccess => FindingCode::SharedAccess,
+                WarningKind::DeprecatedLabels => FindingCode::DeprecatedLabels,
+                _ => continue,
+            };
+            let found = r.findings.iter().any(|f| {
+                f.code == code
+                    && f.origins.iter().any(|o| {
+                        format!("{}/{}", o.namespace, o.package) == w.package
+                            && w.rule.is_none_or(|i| o.rules.contains(&i))
+                    })
+            });
+            assert!(found, "{}: no finding for {w}", path.display());
+            checked += 1;
+        }
+    }
+    assert!(checked >= 3, "fixtures should raise each warning kind");
+}
+
+/// Each finding code the issue asks for is raised by some fixture, and the
+/// DNS note is raised exactly once per report with egress.
+#[test]
+fn every_finding_is_covered_by_a_fixture() {
+    let mut seen = Vec::new();
+    for path in report_fixtures() {
+        let Ok((r, _, _)) = report_of(&path) else {
+            continue;
+        };
+        let dns = r
+            .findings
+            .iter()
+            .filter(|f| f.code == FindingCode::DnsExfiltration)
+            .count();
+        assert_eq!(dns, usize::from(!r.access.is_empty()), "{}", path.display());
+        seen.extend(r.findings.iter().map(|f| (f.code, f.severity)));
+    }
+    use egress_render::Severity::*;
+    for expected in [
+        (FindingCode::CleartextHttp, High),
+        (FindingCode::TlsPassthrough, Low),
+        (FindingCode::UnscopedIdentity, Medium),
+        (FindingCode::UnscopedIdentity, High),
+        (FindingCode::SharedHost, Low),
+        (FindingCode::SharedAccess, Medium),
+        (FindingCode::GatewayPort, Medium),
+        (FindingCode::DeprecatedLabels, Low),
+        (FindingCode::DnsExfiltration, Info),
+        (FindingCode::MeshBypass, Info),
+    ] {
+        assert!(seen.contains(&expected), "no fixture raises {expected:?}");
+    }
+}
