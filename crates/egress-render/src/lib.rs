@@ -172,7 +172,10 @@ pub fn render(packages: &[Package], options: &Options) -> Result<Rendered, Error
                 } else {
                     ("remotePodLabels", "remoteSelector", &rule.remote_selector)
                 };
-                let kept = kept.as_ref().map(sidecar::show_selector).unwrap_or_default();
+                let kept = kept
+                    .as_ref()
+                    .map(sidecar::show_selector)
+                    .unwrap_or_default();
                 warnings.push(Warning::new(
                     WarningKind::DeprecatedLabels,
                     pkg,
