@@ -27,3 +27,7 @@ examples:
 # What CI runs.
 ci:
     bash .ci/run
+
+# Build the library's API docs as CI checks them (missing docs fail).
+doc:
+    RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --workspace
