@@ -450,3 +450,22 @@ fn a_file_named_like_a_subcommand_is_read_with_a_path_prefix() {
     assert_eq!(r.code, Some(0), "{}", r.stderr);
     assert!(r.stdout.contains("kind: Sidecar\n"));
 }
+
+/// The README's examples are committed renderings: they are kept current the
+/// way the docs tell users to keep theirs, with `--check`.
+#[test]
+fn committed_examples_pass_their_own_check() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    for mode in ["ambient", "sidecar"] {
+        let package = format!("examples/{mode}/package.yaml");
+        let rendered = format!("examples/{mode}/rendered.yaml");
+        let r = run_in(&root, &[&package, "--deny-warnings", "--check", &rendered]);
+        assert_eq!(
+            (r.code, r.stdout.as_str()),
+            (Some(0), ""),
+            "{rendered} is stale (run `just examples`):\n{}",
+            r.stderr
+        );
+        assert_eq!(r.stderr, "");
+    }
+}
