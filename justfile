@@ -31,3 +31,7 @@ ci:
 # The egress audit report of the ambient example, as the README shows it.
 report-example:
     cargo run -q -p egress-render-cli -- report --format markdown examples/ambient/package.yaml
+
+# Build the library's API docs as CI checks them (missing docs fail).
+doc:
+    RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --workspace

@@ -28,7 +28,8 @@ pub struct Cli {
     pub command: Option<Command>,
 
     /// Package YAML files or directories; `-` or none for standard input.
-    #[arg(value_name = "PATH")]
+    /// A file named like a command is given as `./completions`.
+    #[arg(value_name = "PATH", value_hint = clap::ValueHint::AnyPath)]
     pub paths: Vec<PathBuf>,
 
     #[command(flatten)]
@@ -45,12 +46,23 @@ pub struct Cli {
     /// Do not print warnings.
     #[arg(short, long)]
     pub quiet: bool,
+
+    /// Render, then compare with FILE (the committed output) instead of
+    /// printing: exit 0 when equal, else print a unified diff on stderr and
+    /// exit 1. The GitOps CI gate.
+    #[arg(long, value_name = "FILE", value_hint = clap::ValueHint::FilePath)]
+    pub check: Option<PathBuf>,
 }
 
-/// Subcommands.
+/// Subcommands. A file literally named like one is given as a path:
+/// `egress-render ./report`.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Print an egress audit report instead of manifests.
     Report(crate::report::ReportArgs),
+    /// Completions and the man page.
+    #[command(flatten)]
+    Extras(crate::extras::Command),
 }
 
 /// The render options, shared by the main command and `report`.
@@ -137,27 +149,30 @@ impl RenderArgs {
 /// Parse arguments, render, print; the process's exit status.
 pub fn run() -> ExitCode {
     let cli = Cli::parse();
-    if let Some(Command::Report(args)) = &cli.command {
-        return crate::report::run(args);
+    match &cli.command {
+        Some(Command::Report(args)) => return crate::report::run(args),
+        Some(Command::Extras(command)) => return crate::extras::run(command),
+        None => {}
     }
     let mut stderr = io::stderr().lock();
-    match render_to_string(&cli, &mut stderr) {
-        Ok(out) => {
-            let mut stdout = io::stdout().lock();
-            match stdout
-                .write_all(out.as_bytes())
-                .and_then(|()| stdout.flush())
-            {
-                Ok(()) => ExitCode::SUCCESS,
-                // `egress-render … | head` closes the pipe early: not an error.
-                Err(e) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
-                Err(e) => {
-                    let _ = writeln!(stderr, "error: cannot write output: {e}");
-                    ExitCode::from(1)
-                }
-            }
+    let Ok(out) = render_to_string(&cli, &mut stderr) else {
+        return ExitCode::from(1);
+    };
+    if let Some(file) = &cli.check {
+        return crate::check::against_file(file, &out, &mut stderr);
+    }
+    let mut stdout = io::stdout().lock();
+    match stdout
+        .write_all(out.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
+        Ok(()) => ExitCode::SUCCESS,
+        // `egress-render … | head` closes the pipe early: not an error.
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(e) => {
+            let _ = writeln!(stderr, "error: cannot write output: {e}");
+            ExitCode::from(1)
         }
-        Err(()) => ExitCode::from(1),
     }
 }
 
@@ -179,7 +194,7 @@ fn render_to_string(cli: &Cli, stderr: &mut impl Write) -> Result<String, ()> {
         Err(e) => (None, e.0),
     };
     errors.extend(render_errors);
-    let mut errors = egress_render::Errors(errors).sorted();
+    let errors = egress_render::Errors(errors).sorted();
 
     if let Some(r) = &rendered {
         if !cli.quiet || cli.deny_warnings {
@@ -187,13 +202,13 @@ fn render_to_string(cli: &Cli, stderr: &mut impl Write) -> Result<String, ()> {
                 let _ = writeln!(stderr, "{w}\n");
             }
         }
-        if cli.deny_warnings && !r.warnings.is_empty() && errors.is_empty() {
-            errors =
-                egress_render::Errors(r.warnings.iter().cloned().map(|w| w.into_error()).collect());
+        // Other problems are reported below; the denial alone ends here.
+        let other_problems = !errors.is_empty() || !read_errors.is_empty();
+        if cli.deny_warnings && !r.warnings.is_empty() && !other_problems {
             let _ = writeln!(
                 stderr,
                 "error: {} warning(s) denied by --deny-warnings",
-                errors.len()
+                r.warnings.len()
             );
             return Err(());
         }

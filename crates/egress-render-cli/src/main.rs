@@ -1,6 +1,8 @@
 //! `egress-render`: read UDS Package YAML, print the Istio egress manifests.
 
+mod check;
 mod cli;
+mod extras;
 mod input;
 mod report;
 

@@ -173,19 +173,23 @@ pub fn render(packages: &[Package], options: &Options) -> Result<Rendered, Error
     for pkg in &valid {
         for rule in &pkg.allow {
             if rule.pod_labels_overrode_selector || rule.remote_pod_labels_overrode_selector {
-                let (old, new) = if rule.pod_labels_overrode_selector {
-                    ("podLabels", "selector")
+                let (old, new, kept) = if rule.pod_labels_overrode_selector {
+                    ("podLabels", "selector", &rule.selector)
                 } else {
-                    ("remotePodLabels", "remoteSelector")
+                    ("remotePodLabels", "remoteSelector", &rule.remote_selector)
                 };
+                let kept = kept
+                    .as_ref()
+                    .map(sidecar::show_selector)
+                    .unwrap_or_default();
                 warnings.push(Warning::new(
                     WarningKind::DeprecatedLabels,
                     pkg,
                     Some(rule.index),
                     format!(
-                        "both {old} and {new} are set; {old} (deprecated) wins, as in UDS Core"
+                        "both {old} and {new} are set; {old} (deprecated) wins, as in UDS Core, so the rule uses {new} {kept}"
                     ),
-                    format!("remove {old} and keep only {new}"),
+                    format!("remove {old} and write the labels you mean under {new}"),
                 ));
             }
         }

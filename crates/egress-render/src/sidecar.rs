@@ -379,11 +379,58 @@ pub(crate) fn warnings(e: &Egress, options: &Options) -> Vec<Warning> {
             "if those workloads must not reach these hosts, move them to a package in another namespace".to_string(),
         ));
     }
+    out.extend(overlapping_sidecars(e));
     out
 }
 
-/// A selector as written, e.g. `{app: web, tier: front}`.
-fn show_selector(selector: &Labels) -> String {
-    let items: Vec<String> = selector.iter().map(|(k, v)| format!("{k}: {v}")).collect();
-    format!("{{{}}}", items.join(", "))
+/// A warning per pair of the package's Sidecars whose workload selectors can
+/// both match one pod. Istio leaves it undefined which Sidecar such a pod
+/// gets (istioctl analyze reports it as IST0110). The whole-namespace Sidecar
+/// is not part of this: Istio documents that a Sidecar whose selector matches
+/// a pod takes precedence over it.
+fn overlapping_sidecars(e: &Egress) -> Vec<Warning> {
+    let pkg = e.pkg;
+    let groups: Vec<(&Labels, usize)> = selectors(e)
+        .into_iter()
+        .filter_map(|g| g.selector.map(|s| (s, g.first_rule)))
+        .collect();
+    let mut out = Vec::new();
+    for (i, &(a, _)) in groups.iter().enumerate() {
+        for &(b, rule) in groups.iter().skip(i + 1) {
+            if !selectors_overlap(a, b) {
+                continue;
+            }
+            let mut pod = a.clone();
+            for (k, v) in b {
+                pod.entry(k.clone()).or_insert_with(|| v.clone());
+            }
+            out.push(Warning::new(
+                WarningKind::OverlappingSidecars,
+                pkg,
+                Some(rule),
+                format!(
+                    "Sidecars {} (selector {}) and {} (selector {}) can select the same pod, e.g. one labelled {}; which Sidecar Istio applies to it is undefined",
+                    names::sidecar(&pkg.name, Some(a)),
+                    show_selector(a),
+                    names::sidecar(&pkg.name, Some(b)),
+                    show_selector(b),
+                    show_selector(&pod),
+                ),
+                "give these rules the same selector, or selectors that cannot match one pod (a label key in both with different values, e.g. tier: web and tier: batch)".to_string(),
+            ));
+        }
+    }
+    out
+}
+
+/// True when some pod can carry both selectors' labels: no key is in both
+/// with different values.
+fn selectors_overlap(a: &Labels, b: &Labels) -> bool {
+    a.iter().all(|(k, v)| b.get(k).is_none_or(|w| w == v))
+}
+
+/// A selector as written, e.g. `{app: curl, tier: web}`.
+pub(crate) fn show_selector(s: &Labels) -> String {
+    let kv: Vec<String> = s.iter().map(|(k, v)| format!("{k}: {v}")).collect();
+    format!("{{{}}}", kv.join(", "))
 }

@@ -1,0 +1,471 @@
+//! The GitOps CI workflow, end to end through the real binary: `--check`
+//! against committed output, `--deny-warnings`, `-q`, every warning, and the
+//! `completions` / `man` subcommands.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+/// The result of one run: exit code, stdout, stderr.
+struct Run {
+    code: Option<i32>,
+    stdout: String,
+    stderr: String,
+}
+
+/// Run `egress-render` with `args` in `dir`, stdin closed.
+fn run_in(dir: &Path, args: &[&str]) -> Run {
+    let Output {
+        status,
+        stdout,
+        stderr,
+    } = Command::new(env!("CARGO_BIN_EXE_egress-render"))
+        .args(args)
+        .current_dir(dir)
+        .stdin(Stdio::null())
+        .output()
+        .expect("egress-render runs");
+    Run {
+        code: status.code(),
+        stdout: String::from_utf8(stdout).expect("stdout is UTF-8"),
+        stderr: String::from_utf8(stderr).expect("stderr is UTF-8"),
+    }
+}
+
+/// A fresh directory for one test, holding the given files.
+fn workdir(test: &str, files: &[(&str, &str)]) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join("gitops")
+        .join(test);
+    let _ = fs::remove_dir_all(&dir);
+    fs::create_dir_all(&dir).expect("create test dir");
+    for (name, text) in files {
+        fs::write(dir.join(name), text).expect("write test file");
+    }
+    dir
+}
+
+/// The sidecar example of UDS Core's egress documentation.
+const SIDECAR: &str = "\
+apiVersion: uds.dev/v1alpha1
+kind: Package
+metadata:
+  name: pkg-1
+  namespace: egress-gw-1
+spec:
+  network:
+    serviceMesh:
+      mode: sidecar
+    allow:
+      - direction: Egress
+        port: 443
+        remoteHost: httpbin.org
+        selector:
+          app: curl
+";
+
+/// Render `input` in `dir` and commit the output as `file`, as a user would.
+fn commit_rendered(dir: &Path, input: &str, file: &str, extra: &[&str]) -> String {
+    let mut args = vec![input];
+    args.extend_from_slice(extra);
+    let r = run_in(dir, &args);
+    assert_eq!(r.code, Some(0), "render failed: {}", r.stderr);
+    fs::write(dir.join(file), &r.stdout).expect("write committed output");
+    r.stdout
+}
+
+#[test]
+fn check_passes_silently_when_the_committed_file_is_current() {
+    let dir = workdir("check-equal", &[("pkg.yaml", SIDECAR)]);
+    commit_rendered(&dir, "pkg.yaml", "rendered.yaml", &[]);
+    let r = run_in(&dir, &["pkg.yaml", "--check", "rendered.yaml"]);
+    assert_eq!(r.code, Some(0), "stderr: {}", r.stderr);
+    assert_eq!(r.stdout, "");
+    assert_eq!(r.stderr, "");
+}
+
+#[test]
+fn check_prints_a_unified_diff_and_fails_on_drift() {
+    let dir = workdir("check-different", &[("pkg.yaml", SIDECAR)]);
+    let committed = commit_rendered(&dir, "pkg.yaml", "rendered.yaml", &[]);
+    // Someone edited the package (port 8443) but committed the old output.
+    fs::write(
+        dir.join("pkg.yaml"),
+        SIDECAR.replace("port: 443", "port: 8443"),
+    )
+    .unwrap();
+    let r = run_in(
+        &dir,
+        &[
+            "pkg.yaml",
+            "--gateway-ports",
+            "80,443,8443",
+            "--check",
+            "rendered.yaml",
+        ],
+    );
+    assert_eq!(r.code, Some(1));
+    assert_eq!(r.stdout, "", "--check never prints the manifests");
+    assert!(
+        r.stderr
+            .contains("--- rendered.yaml\t(committed)\n+++ rendered.yaml\t(rendered)\n@@ "),
+        "diff headers: {}",
+        r.stderr
+    );
+    assert!(
+        r.stderr
+            .contains("\n-  name: pkg-1-egress-httpbin-org-443-tls\n+  name: pkg-1-egress-httpbin-org-8443-tls\n"),
+        "changed line: {}",
+        r.stderr
+    );
+    assert!(
+        r.stderr.contains(
+            "\n-  - name: tls-443\n-    number: 443\n+  - name: tls-8443\n+    number: 8443\n"
+        ),
+        "{}",
+        r.stderr
+    );
+    assert!(r
+        .stderr
+        .contains("rendered.yaml is not what egress-render renders now"));
+    // The committed file is left alone.
+    assert_eq!(
+        fs::read_to_string(dir.join("rendered.yaml")).unwrap(),
+        committed
+    );
+}
+
+#[test]
+fn check_fails_clearly_when_the_committed_file_is_missing() {
+    let dir = workdir("check-missing", &[("pkg.yaml", SIDECAR)]);
+    let r = run_in(&dir, &["pkg.yaml", "--check", "not-there.yaml"]);
+    assert_eq!(r.code, Some(1));
+    assert_eq!(r.stdout, "");
+    assert!(
+        r.stderr
+            .starts_with("error: --check: cannot read not-there.yaml: "),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stderr.contains("help: render it first"), "{}", r.stderr);
+}
+
+#[test]
+fn check_with_json_output_compares_json() {
+    let dir = workdir("check-json", &[("pkg.yaml", SIDECAR)]);
+    let json = commit_rendered(&dir, "pkg.yaml", "rendered.json", &["-o", "json"]);
+    assert!(json.starts_with("{\n  \"apiVersion\": \"v1\",\n  \"kind\": \"List\","));
+
+    let r = run_in(
+        &dir,
+        &["pkg.yaml", "-o", "json", "--check", "rendered.json"],
+    );
+    assert_eq!(
+        (r.code, r.stdout.as_str(), r.stderr.as_str()),
+        (Some(0), "", "")
+    );
+
+    // The same file checked as YAML is a drift: the format is part of the check.
+    let r = run_in(&dir, &["pkg.yaml", "--check", "rendered.json"]);
+    assert_eq!(r.code, Some(1));
+    assert!(r.stderr.contains("+apiVersion: networking.istio.io/v1\n"));
+
+    // A changed JSON line shows as one.
+    fs::write(
+        dir.join("rendered.json"),
+        json.replace("\"number\": 443", "\"number\": 444"),
+    )
+    .unwrap();
+    let r = run_in(
+        &dir,
+        &["pkg.yaml", "-o", "json", "--check", "rendered.json"],
+    );
+    assert_eq!(r.code, Some(1));
+    assert_eq!(r.stdout, "");
+    assert!(r
+        .stderr
+        .contains("--- rendered.json\t(committed)\n+++ rendered.json\t(rendered)\n"));
+    assert!(
+        r.stderr
+            .contains("\n-            \"number\": 444,\n+            \"number\": 443,\n"),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn check_reports_input_errors_without_a_diff() {
+    let bad = SIDECAR.replace("httpbin.org", "https://httpbin.org");
+    let dir = workdir("check-invalid", &[("pkg.yaml", bad.as_str())]);
+    fs::write(dir.join("rendered.yaml"), "").unwrap();
+    let r = run_in(&dir, &["pkg.yaml", "--check", "rendered.yaml"]);
+    assert_eq!(r.code, Some(1));
+    assert_eq!(r.stdout, "");
+    assert!(r.stderr.contains("invalid-host"), "{}", r.stderr);
+    assert!(!r.stderr.contains("(committed)"), "no diff: {}", r.stderr);
+}
+
+/// A sidecar package on a port the egress gateway does not expose.
+fn port_8443() -> String {
+    SIDECAR.replace("port: 443", "port: 8443")
+}
+
+#[test]
+fn deny_warnings_prints_the_warnings_and_fails_with_empty_stdout() {
+    let input = port_8443();
+    let dir = workdir("deny", &[("pkg.yaml", input.as_str())]);
+
+    let r = run_in(&dir, &["pkg.yaml", "--deny-warnings"]);
+    assert_eq!(r.code, Some(1));
+    assert_eq!(r.stdout, "");
+    assert!(
+        r.stderr.contains("warning[gateway-port]: httpbin.org:8443"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr
+            .ends_with("error: 1 warning(s) denied by --deny-warnings\n"),
+        "{}",
+        r.stderr
+    );
+
+    // -q does not hide why a denied run failed.
+    let r = run_in(&dir, &["pkg.yaml", "--deny-warnings", "-q"]);
+    assert_eq!(r.code, Some(1));
+    assert_eq!(r.stdout, "");
+    assert!(r.stderr.contains("warning[gateway-port]"), "{}", r.stderr);
+
+    // And --check does not let a warning through either.
+    fs::write(dir.join("rendered.yaml"), "").unwrap();
+    let r = run_in(
+        &dir,
+        &["pkg.yaml", "--deny-warnings", "--check", "rendered.yaml"],
+    );
+    assert_eq!(r.code, Some(1));
+    assert!(!r.stderr.contains("(committed)"), "{}", r.stderr);
+
+    // Without warnings, --deny-warnings changes nothing.
+    let dir = workdir("deny-clean", &[("pkg.yaml", SIDECAR)]);
+    let r = run_in(&dir, &["pkg.yaml", "--deny-warnings"]);
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    assert!(r
+        .stdout
+        .starts_with("---\napiVersion: networking.istio.io/v1\n"));
+    assert_eq!(r.stderr, "");
+}
+
+#[test]
+fn deny_warnings_still_reports_other_problems() {
+    let input = port_8443();
+    let dir = workdir("deny-missing", &[("pkg.yaml", input.as_str())]);
+    let r = run_in(&dir, &["pkg.yaml", "missing.yaml", "--deny-warnings"]);
+    assert_eq!(r.code, Some(1));
+    assert_eq!(r.stdout, "");
+    assert!(r.stderr.contains("warning[gateway-port]"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("error: cannot read missing.yaml"),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn warnings_go_to_stderr_and_quiet_drops_them() {
+    let input = port_8443();
+    let dir = workdir("quiet", &[("pkg.yaml", input.as_str())]);
+    let loud = run_in(&dir, &["pkg.yaml"]);
+    assert_eq!(loud.code, Some(0));
+    assert!(
+        loud.stderr.starts_with("warning[gateway-port]"),
+        "{}",
+        loud.stderr
+    );
+    assert!(!loud.stdout.contains("warning"));
+
+    let quiet = run_in(&dir, &["pkg.yaml", "-q"]);
+    assert_eq!(quiet.code, Some(0));
+    assert_eq!(quiet.stderr, "");
+    assert_eq!(quiet.stdout, loud.stdout);
+
+    let quiet = run_in(&dir, &["pkg.yaml", "--quiet"]);
+    assert_eq!((quiet.code, quiet.stderr.as_str()), (Some(0), ""));
+
+    // -q hides warnings, not errors.
+    let r = run_in(&dir, &["pkg.yaml", "missing.yaml", "-q"]);
+    assert_eq!(r.code, Some(1));
+    assert!(r.stderr.contains("error: cannot read missing.yaml"));
+    assert!(!r.stderr.contains("warning["));
+}
+
+/// The warnings of one sidecar-mode render of `input`, as printed.
+fn warnings_of(test: &str, input: &str, extra: &[&str]) -> String {
+    let dir = workdir(test, &[("pkg.yaml", input)]);
+    let mut args = vec!["pkg.yaml", "--mode", "sidecar"];
+    args.extend_from_slice(extra);
+    let r = run_in(&dir, &args);
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    assert!(!r.stdout.is_empty());
+    r.stderr
+}
+
+/// A Package in namespace `shop` named `web` with these `allow[]` entries.
+fn package(allow: &str) -> String {
+    format!(
+        "apiVersion: uds.dev/v1alpha1\nkind: Package\nmetadata:\n  name: web\n  namespace: shop\nspec:\n  network:\n    allow:\n{allow}"
+    )
+}
+
+#[test]
+fn gateway_port_warning_names_package_host_and_fix() {
+    let input = package(
+        "      - direction: Egress\n        remoteHost: search.example.com\n        ports: [443, 9200]\n",
+    );
+    let w = warnings_of("warn-port", &input, &[]);
+    assert_eq!(
+        w,
+        "warning[gateway-port]: search.example.com:9200 uses a port the egress gateway does not expose (it exposes 80, 443); the traffic will not egress\n  \
+         --> pkg.yaml, document 1, package shop/web, allow[0]\n  \
+         = help: add port 9200 to the istio-egress-gateway service (a service.ports override) and pass --gateway-ports 80,443,9200, or use an exposed port\n\n"
+    );
+    // Doing what it says silences it.
+    assert_eq!(
+        warnings_of(
+            "warn-port-fixed",
+            &input,
+            &["--gateway-ports", "80,443,9200"]
+        ),
+        ""
+    );
+    // Ambient mode has no egress gateway, so no such warning.
+    let dir = workdir("warn-port-ambient", &[("pkg.yaml", input.as_str())]);
+    let r = run_in(&dir, &["pkg.yaml", "--mode", "ambient"]);
+    assert_eq!((r.code, r.stderr.as_str()), (Some(0), ""));
+}
+
+#[test]
+fn shared_access_warning_names_selector_hosts_and_fix() {
+    let input = package(
+        "      - direction: Egress\n        remoteHost: pay.example.com\n        selector: {app: checkout}\n      \
+         - direction: Egress\n        remoteHost: cdn.example.com\n        selector: {app: images}\n",
+    );
+    let w = warnings_of("warn-shared", &input, &[]);
+    assert!(
+        w.contains(
+            "warning[shared-access]: workloads selected by {app: checkout} ask for pay.example.com but can also reach cdn.example.com: the package's ServiceEntries are namespace-wide\n  \
+             --> pkg.yaml, document 1, package shop/web, allow[0]\n  \
+             = help: if those workloads must not reach these hosts, move them to a package in another namespace\n"
+        ),
+        "{w}"
+    );
+    assert!(
+        w.contains("warning[shared-access]: workloads selected by {app: images} ask for cdn.example.com but can also reach pay.example.com"),
+        "{w}"
+    );
+    assert_eq!(w.matches("warning[").count(), 2, "{w}");
+}
+
+#[test]
+fn overlapping_sidecars_warning_names_both_selectors_and_fix() {
+    let input = package(
+        "      - direction: Egress\n        remoteHost: pay.example.com\n        selector: {app: a}\n      \
+         - direction: Egress\n        remoteHost: pay.example.com\n        selector: {app: a, tier: web}\n        description: tier web\n",
+    );
+    let w = warnings_of("warn-overlap", &input, &[]);
+    assert_eq!(
+        w,
+        "warning[overlapping-sidecars]: Sidecars web-egress-app-a (selector {app: a}) and web-egress-app-a-tier-web (selector {app: a, tier: web}) can select the same pod, e.g. one labelled {app: a, tier: web}; which Sidecar Istio applies to it is undefined\n  \
+         --> pkg.yaml, document 1, package shop/web, allow[1]\n  \
+         = help: give these rules the same selector, or selectors that cannot match one pod (a label key in both with different values, e.g. tier: web and tier: batch)\n\n"
+    );
+    // Selectors that differ in one label's value cannot match one pod.
+    let apart = input.replace("{app: a, tier: web}", "{app: b, tier: web}");
+    assert_eq!(warnings_of("warn-overlap-apart", &apart, &[]), "");
+    // A selected Sidecar takes precedence over the whole-namespace one.
+    let default = input.replace("        selector: {app: a}\n", "");
+    assert_eq!(warnings_of("warn-overlap-default", &default, &[]), "");
+}
+
+#[test]
+fn pod_labels_warning_names_both_fields_and_the_selector_used() {
+    let input = package(
+        "      - direction: Egress\n        remoteHost: pay.example.com\n        selector: {app: new}\n        podLabels: {app: old}\n",
+    );
+    let w = warnings_of("warn-pod-labels", &input, &[]);
+    assert_eq!(
+        w,
+        "warning[deprecated-labels]: both podLabels and selector are set; podLabels (deprecated) wins, as in UDS Core, so the rule uses selector {app: old}\n  \
+         --> pkg.yaml, document 1, package shop/web, allow[0]\n  \
+         = help: remove podLabels and write the labels you mean under selector\n\n"
+    );
+}
+
+#[test]
+fn completions_are_generated_for_each_shell() {
+    let dir = workdir("completions", &[]);
+    for shell in ["bash", "zsh", "fish"] {
+        let r = run_in(&dir, &["completions", shell]);
+        assert_eq!(r.code, Some(0), "{shell}: {}", r.stderr);
+        assert_eq!(r.stderr, "");
+        assert!(r.stdout.contains("egress-render"), "{shell}");
+        assert!(
+            r.stdout.contains("deny-warnings"),
+            "{shell}: options are completed"
+        );
+        assert!(r.stdout.contains("check"), "{shell}");
+    }
+    let r = run_in(&dir, &["completions", "tcsh"]);
+    assert_eq!(r.code, Some(2), "unknown shell is a usage error");
+    let r = run_in(&dir, &["completions"]);
+    assert_eq!(r.code, Some(2), "the shell is required");
+}
+
+#[test]
+fn man_page_is_generated_from_the_options() {
+    let dir = workdir("man", &[]);
+    let r = run_in(&dir, &["man"]);
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    assert!(r.stdout.contains(".TH egress-render 1"), "{}", r.stdout);
+    for option in ["check", "deny\\-warnings", "gateway\\-ports", "quiet"] {
+        assert!(
+            r.stdout.contains(&format!("\\-\\-{option}")),
+            "man page lacks --{option}"
+        );
+    }
+}
+
+#[test]
+fn a_file_named_like_a_subcommand_is_read_with_a_path_prefix() {
+    let dir = workdir(
+        "named-like-command",
+        &[("completions", SIDECAR), ("man", SIDECAR)],
+    );
+    for name in ["./completions", "./man"] {
+        let r = run_in(&dir, &[name]);
+        assert_eq!(r.code, Some(0), "{name}: {}", r.stderr);
+        assert!(r.stdout.contains("kind: Sidecar\n"), "{name}");
+    }
+    // Subcommands come first: after a PATH or an option, words are PATHs.
+    let r = run_in(&dir, &["--mode", "sidecar", "man"]);
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    assert!(r.stdout.contains("kind: Sidecar\n"));
+}
+
+/// The README's examples are committed renderings: they are kept current the
+/// way the docs tell users to keep theirs, with `--check`.
+#[test]
+fn committed_examples_pass_their_own_check() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    for mode in ["ambient", "sidecar"] {
+        let package = format!("examples/{mode}/package.yaml");
+        let rendered = format!("examples/{mode}/rendered.yaml");
+        let r = run_in(&root, &[&package, "--deny-warnings", "--check", &rendered]);
+        assert_eq!(
+            (r.code, r.stdout.as_str()),
+            (Some(0), ""),
+            "{rendered} is stale (run `just examples`):\n{}",
+            r.stderr
+        );
+        assert_eq!(r.stderr, "");
+    }
+}
