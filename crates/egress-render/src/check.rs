@@ -37,6 +37,23 @@ impl<'a> Placed<'a> {
     }
 
     fn origin(&self) -> String {
+        if let Manifest::Sidecar(sc) = &self.manifest {
+            return match &sc.spec.workload_selector {
+                Some(sel) => {
+                    let items: Vec<String> = sel
+                        .labels
+                        .iter()
+                        .map(|(k, v)| format!("{k}: {v}"))
+                        .collect();
+                    format!(
+                        "selector {{{}}} in package {}",
+                        items.join(", "),
+                        self.pkg.id()
+                    )
+                }
+                None => format!("the whole namespace in package {}", self.pkg.id()),
+            };
+        }
         if self.host.is_empty() {
             format!("package {}", self.pkg.id())
         } else if self.shared {
@@ -49,12 +66,31 @@ impl<'a> Placed<'a> {
             format!("host {} in package {}", self.host, self.pkg.id())
         }
     }
+
+    /// The `allow[]` rule this object comes from, for the error location.
+    fn rule(&self) -> Option<&'a crate::model::AllowRule> {
+        let sidecar = matches!(self.manifest, Manifest::Sidecar(_));
+        self.pkg.allow.iter().find(|r| {
+            r.remote_host.as_deref() == Some(self.host.as_str())
+                && (!sidecar
+                    || match &self.manifest {
+                        Manifest::Sidecar(sc) => {
+                            r.workload_selector()
+                                == sc.spec.workload_selector.as_ref().map(|w| &w.labels)
+                        }
+                        _ => true,
+                    })
+        })
+    }
 }
 
 /// §2.13: two different objects with the same kind, namespace and name.
+/// Objects that collide for the same two origins (the Gateway,
+/// VirtualService and ServiceEntry of two hosts) are reported together.
 pub(crate) fn collisions(placed: &[Placed]) -> Vec<Error> {
     let mut seen: HashMap<(&str, &str, &str, &str), &Placed> = HashMap::new();
-    let mut errors = Vec::new();
+    // (first origin, second origin) -> the colliding objects, in output order.
+    let mut groups: Vec<((String, String), &Placed, Vec<String>)> = Vec::new();
     for p in placed {
         let m = &p.manifest;
         let key = (m.api_version(), m.kind(), m.namespace(), m.name());
@@ -62,25 +98,42 @@ pub(crate) fn collisions(placed: &[Placed]) -> Vec<Error> {
             None => {
                 seen.insert(key, p);
             }
-            Some(first) => errors.push(
-                Error::new(
-                    ErrorKind::NameCollision,
-                    format!(
-                        "{} {}/{} would be rendered twice: for {} and for {}",
-                        m.kind(),
-                        m.namespace(),
-                        m.name(),
-                        first.origin(),
-                        p.origin()
-                    ),
-                )
-                .in_package(p.pkg)
-                .field("remoteHost")
-                .help("object names replace every character outside a-z and 0-9 with '-', so these collide; UDS Core would silently keep only one. Drop or change one of the hosts (or service accounts / selectors)"),
-            ),
+            Some(first) => {
+                let origins = (first.origin(), p.origin());
+                let object = format!("{} {}/{}", m.kind(), m.namespace(), m.name());
+                match groups.iter_mut().find(|(o, _, _)| *o == origins) {
+                    Some((_, _, objects)) => objects.push(object),
+                    None => groups.push((origins, p, vec![object])),
+                }
+            }
         }
     }
-    errors
+    groups
+        .into_iter()
+        .map(|((first, second), p, objects)| {
+            let what = if objects.len() == 1 {
+                format!("{} would be rendered twice", objects.join(""))
+            } else {
+                format!("{} would each be rendered twice", objects.join(", "))
+            };
+            let field = if matches!(p.manifest, Manifest::Sidecar(_)) {
+                "selector"
+            } else {
+                "remoteHost"
+            };
+            let mut e = Error::new(
+                ErrorKind::NameCollision,
+                format!("{what}: for {first} and for {second}"),
+            )
+            .in_package(p.pkg)
+            .field(field)
+            .help("object names replace every character outside a-z and 0-9 with '-', so these collide (UDS Core would silently keep only one): drop or rename one of the two hosts, service accounts or selectors");
+            if let Some(rule) = p.rule() {
+                e = e.rule(rule.index).at(rule.pos_of(field));
+            }
+            e
+        })
+        .collect()
 }
 
 /// §2.12 as a safety net over every rendered object. The validation of

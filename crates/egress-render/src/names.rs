@@ -143,9 +143,22 @@ pub fn is_dns_label(s: &str) -> bool {
         && !s.ends_with('-')
 }
 
-/// A DNS-1123 subdomain: labels joined by dots, at most 253 characters.
+/// A DNS-1123 subdomain as Kubernetes checks object names: at most 253
+/// characters of `a-z0-9-` parts joined by dots, each part non-empty and
+/// without a leading or trailing `-`. Unlike a host name (SPEC §2.9), a
+/// part may be longer than 63 characters: `app-egress-<long host>-443-tls`
+/// is a valid ServiceEntry name.
 pub fn is_dns_subdomain(s: &str) -> bool {
-    !s.is_empty() && s.len() <= 253 && s.split('.').all(is_dns_label)
+    !s.is_empty()
+        && s.len() <= 253
+        && s.split('.').all(|part| {
+            !part.is_empty()
+                && part
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+                && !part.starts_with('-')
+                && !part.ends_with('-')
+        })
 }
 
 /// A Kubernetes label value: empty, or up to 63 characters of
@@ -222,7 +235,7 @@ pub fn host_problem(host: &str) -> Option<(String, String)> {
         ));
     }
     let trimmed = host.strip_suffix('.').unwrap_or(host);
-    if trimmed != host && is_dns_subdomain(trimmed) {
+    if trimmed != host && is_dns_subdomain(trimmed) && trimmed.split('.').all(|l| l.len() <= 63) {
         return Some((
             format!("remoteHost {host:?} ends with a dot"),
             format!("write {trimmed}"),
