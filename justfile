@@ -27,3 +27,16 @@ examples:
 # What CI runs.
 ci:
     bash .ci/run
+
+# Hostile inputs too big for `cargo test`: a 50 MB scalar and a 100 MB fleet,
+# on the release binary (docs/robustness.md).
+stress:
+    cargo test --release -p egress-render-cli --test robustness -- --ignored --nocapture
+
+# Fuzz parse → validate → render → YAML/JSON, seeded from fixtures/ (needs
+# `cargo install cargo-fuzz`; RUSTC_BOOTSTRAP=1 lets the stable toolchain
+# build it). Crashes land in fuzz/artifacts/render/.
+fuzz seconds="600":
+    mkdir -p fuzz/corpus/render
+    cp fixtures/*.yaml fuzz/corpus/render/
+    cd fuzz && RUSTC_BOOTSTRAP=1 cargo fuzz run render corpus/render -- -max_total_time={{seconds}} -timeout=10 -rss_limit_mb=2048

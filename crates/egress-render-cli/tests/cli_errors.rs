@@ -212,6 +212,14 @@ fn rule_09_remote_host_is_a_bare_lowercase_host() {
 }
 
 #[test]
+fn rule_09_remote_host_at_most_253_characters() {
+    fails_with(
+        &["fixtures/error-09-host-too-long.yaml"],
+        &["example.com\" is 255 characters long, more than 253\n  --> fixtures/error-09-host-too-long.yaml:9:21, document 1, package team-a/app, allow[0].remoteHost\n  = help: use the host's real DNS name"],
+    );
+}
+
+#[test]
 fn rule_10_service_account_is_a_dns_subdomain() {
     fails_with(
         &["fixtures/error-10-invalid-service-account.yaml"],

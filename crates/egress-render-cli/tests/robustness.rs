@@ -256,6 +256,12 @@ fn a_file_over_256_mib_is_refused_unread() {
 
 const MB: usize = 1024 * 1024;
 
+/// Bounds for the big cases, several times what docs/robustness.md
+/// measured on the release binary, so a loaded machine does not fail them
+/// while a quadratic slowdown still would.
+const BIG_SCALAR_LIMIT: Duration = Duration::from_secs(60);
+const FLEET_LIMIT: Duration = Duration::from_secs(300);
+
 /// A Package whose `field` holds one 50 MB scalar.
 fn package_with_huge(field: &str, filler: char) -> Vec<u8> {
     let big: String = std::iter::repeat_n(filler, 50 * MB).collect();
@@ -287,11 +293,22 @@ fn a_50_mb_scalar_renders_or_errors() {
         String::from_utf8_lossy(&out.stdout).contains("name: app-egress-api-example-com-443-tls")
     );
     eprintln!("50 MB description: {took:?}");
+    assert!(took < BIG_SCALAR_LIMIT, "took {took:?}");
     // As a serviceAccount (upper case, so invalid): one error, value elided.
     let path = temp_file("big-sa.yaml", &package_with_huge("serviceAccount", 'A'));
     let (out, took) = run_file(&path);
     assert_error(&out, "bytes elided]");
     eprintln!("50 MB serviceAccount: {took:?}");
+    assert!(took < BIG_SCALAR_LIMIT, "took {took:?}");
+    // As the remoteHost itself (too long, upper case): an error, elided.
+    let mut s = String::from("apiVersion: uds.dev/v1alpha1\nkind: Package\nmetadata: {name: app, namespace: team-a}\nspec: {network: {allow: [{direction: Egress, remoteHost: ");
+    s.push_str(&"A".repeat(50 * MB));
+    s.push_str("}]}}\n");
+    let path = temp_file("big-host.yaml", s.as_bytes());
+    let (out, took) = run_file(&path);
+    assert_error(&out, "remoteHost \"AAAA");
+    eprintln!("50 MB remoteHost: {took:?}");
+    assert!(took < BIG_SCALAR_LIMIT, "took {took:?}");
     // A 50 MB scalar in a document egress skips.
     let mut s = String::from("apiVersion: v1\nkind: ConfigMap\ndata:\n  x: ");
     s.push_str(&"b".repeat(50 * MB));
@@ -301,6 +318,7 @@ fn a_50_mb_scalar_renders_or_errors() {
     assert_eq!(out.status.code(), Some(0));
     assert!(out.stdout.is_empty());
     eprintln!("50 MB skipped scalar: {took:?}");
+    assert!(took < BIG_SCALAR_LIMIT, "took {took:?}");
     let _ = std::fs::remove_dir_all(path.parent().unwrap_or(&path));
 }
 
@@ -342,5 +360,6 @@ fn a_100_mb_fleet_renders() {
     assert!(stdout.contains("name: egress-waypoint"));
     assert!(stdout.contains("name: gateway-shared-1-example-com"));
     eprintln!("100 MB fleet: {took:?}, {} bytes out", out.stdout.len());
+    assert!(took < FLEET_LIMIT, "took {took:?}");
     let _ = std::fs::remove_file(&path);
 }

@@ -228,6 +228,15 @@ pub fn host_problem(host: &str) -> Option<(String, String)> {
             ));
         }
     }
+    if host.len() > 253 {
+        return Some((
+            format!(
+                "remoteHost {host:?} is {} characters long, more than 253",
+                host.len()
+            ),
+            "use the host's real DNS name; DNS names are at most 253 characters".to_string(),
+        ));
+    }
     if host.bytes().any(|b| b.is_ascii_uppercase()) {
         return Some((
             format!("remoteHost {host:?} has upper-case letters"),
@@ -239,15 +248,6 @@ pub fn host_problem(host: &str) -> Option<(String, String)> {
         return Some((
             format!("remoteHost {host:?} ends with a dot"),
             format!("write {trimmed}"),
-        ));
-    }
-    if host.len() > 253 {
-        return Some((
-            format!(
-                "remoteHost is {} characters long, more than 253",
-                host.len()
-            ),
-            "use the host's real DNS name; DNS names are at most 253 characters".to_string(),
         ));
     }
     if let Some(label) = host.split('.').find(|l| l.len() > 63) {
