@@ -328,11 +328,15 @@ fn fleet(target_bytes: usize) -> Vec<u8> {
     let mut s = String::with_capacity(target_bytes + 4096);
     let mut i = 0usize;
     while s.len() < target_bytes {
-        let mode = if i % 2 == 0 { "ambient" } else { "sidecar" };
+        let mode = if i.is_multiple_of(2) {
+            "ambient"
+        } else {
+            "sidecar"
+        };
         s.push_str(&format!(
             "---\napiVersion: uds.dev/v1alpha1\nkind: Package\nmetadata:\n  name: app-{i}\n  namespace: team-{i}\n  generation: {i}\n  labels: {{owner: team-{i}, cost-center: \"{i}\"}}\nspec:\n  network:\n    serviceMesh:\n      mode: {mode}\n    expose:\n      - {{service: app-{i}, podLabels: {{app: app-{i}}}, gateway: tenant, host: app-{i}, port: 8080}}\n    allow:\n      - direction: Egress\n        remoteHost: api-{i}.example.com\n        description: own host\n        selector: {{app: app-{i}}}\n      - direction: Egress\n        remoteHost: shared-{m}.example.com\n        remoteProtocol: {proto}\n        description: shared host\n      - direction: Ingress\n        remoteGenerated: IntraNamespace\n        description: intra\n",
             m = i % 100,
-            proto = if i % 2 == 0 { "TLS" } else { "HTTP" },
+            proto = if i.is_multiple_of(2) { "TLS" } else { "HTTP" },
         ));
         i += 1;
     }

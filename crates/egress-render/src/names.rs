@@ -308,6 +308,18 @@ mod tests {
     }
 
     #[test]
+    fn object_names_are_subdomains_as_kubernetes_checks_them() {
+        // No 63-character limit per dot-separated part (that is for hosts).
+        assert!(is_dns_subdomain(&"a".repeat(100)));
+        assert!(is_dns_subdomain("app-egress-api-example-com-443-tls"));
+        assert!(!is_dns_subdomain(&"a".repeat(254)));
+        assert!(!is_dns_subdomain("a..b"));
+        assert!(!is_dns_subdomain("-a"));
+        assert!(!is_dns_subdomain("A"));
+        assert!(host_problem(&format!("{}.com", "a".repeat(64))).is_some());
+    }
+
+    #[test]
     fn host_problems_say_the_fix() {
         let (msg, fix) = host_problem("https://api.example.com/v1").unwrap_or_default();
         assert_eq!(msg, "remoteHost \"https://api.example.com/v1\" is a URL");

@@ -135,7 +135,7 @@ fn rule_problems(pkg: &Package, rule: &AllowRule, mode: Mode, errors: &mut Vec<E
             rule.remote_selector
                 .as_ref()
                 .filter(|s| !s.is_empty())
-                .map(|s| show_labels(s)),
+                .map(show_labels),
         ),
         (
             "remoteCidr",
