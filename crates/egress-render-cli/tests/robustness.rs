@@ -367,3 +367,57 @@ fn a_100_mb_fleet_renders() {
     assert!(took < FLEET_LIMIT, "took {took:?}");
     let _ = std::fs::remove_file(&path);
 }
+
+/// Every port from 1 to 65535 in one rule: linear, not quadratic, in the
+/// number of ports (a `Vec::contains` dedupe took 9 s in release here).
+#[test]
+fn all_65535_ports_in_one_rule_render_quickly() {
+    let ports: Vec<String> = (1..=65535u32).map(|p| p.to_string()).collect();
+    let ports = ports.join(", ");
+    let text = format!(
+        "apiVersion: uds.dev/v1alpha1\nkind: Package\nmetadata: {{name: app, namespace: team-a}}\nspec: {{network: {{allow: [{{direction: Egress, remoteHost: a.example.com, ports: [{ports}, {ports}]}}]}}}}\n"
+    );
+    let path = temp_file("all-ports.yaml", text.as_bytes());
+    let (out, took) = run_file(&path);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("name: tls-65535"));
+    assert!(took < SMALL_CASE_LIMIT, "took {took:?}");
+
+    // Two sidecar packages asking for all of them with different
+    // protocols: 65,535 conflicts, each located without a rescan.
+    let text = format!(
+        "---\napiVersion: uds.dev/v1alpha1\nkind: Package\nmetadata: {{name: app, namespace: team-a}}\nspec: {{network: {{serviceMesh: {{mode: sidecar}}, allow: [{{direction: Egress, remoteHost: a.example.com, ports: [{ports}]}}]}}}}\n---\napiVersion: uds.dev/v1alpha1\nkind: Package\nmetadata: {{name: web, namespace: team-b}}\nspec: {{network: {{serviceMesh: {{mode: sidecar}}, allow: [{{direction: Egress, remoteHost: a.example.com, remoteProtocol: HTTP, ports: [{ports}]}}]}}}}\n"
+    );
+    let path = temp_file("all-ports-conflict.yaml", text.as_bytes());
+    let (out, took) = run_file(&path);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("error: 65535 problem(s) found"));
+    assert!(took < SMALL_CASE_LIMIT, "took {took:?}");
+}
+
+/// 40,000 sidecar rules, each with its own host and selector: every
+/// selector gets a shared-access warning naming the first ten other hosts
+/// and how many more, so the work stays linear (it was quadratic).
+#[test]
+#[ignore = "40,000 rules: run with `just stress` (release build)"]
+fn forty_thousand_selectors_in_one_package_stay_linear() {
+    let mut text = String::from("apiVersion: uds.dev/v1alpha1\nkind: Package\nmetadata: {name: app, namespace: team-a}\nspec:\n  network:\n    serviceMesh: {mode: sidecar}\n    allow:\n");
+    for i in 0..40_000 {
+        text.push_str(&format!(
+            "      - {{direction: Egress, remoteHost: h{i}.example.com, description: r{i}x, selector: {{app: a{i}x}}}}\n"
+        ));
+    }
+    let path = temp_file("many-selectors.yaml", text.as_bytes());
+    let (out, took) = run_file(&path);
+    assert_eq!(out.status.code(), Some(0));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("but can also reach h1.example.com, h2.example.com, h3.example.com, h4.example.com, h5.example.com, h6.example.com, h7.example.com, h8.example.com, h9.example.com, h10.example.com and 39989 more"), "{}", stderr.chars().take(1000).collect::<String>());
+    eprintln!("40,000 selectors: {took:?}");
+    assert!(took < BIG_SCALAR_LIMIT, "took {took:?}");
+}

@@ -33,6 +33,16 @@ pub(crate) fn conflicts(ambient: &[&Egress]) -> Vec<Error> {
                 .push((e, pairs.iter().copied().collect()));
         }
     }
+    // The first rule of each package naming a host, to point errors at.
+    let mut first_rule: std::collections::HashMap<(&str, &str, &str), &crate::model::AllowRule> =
+        std::collections::HashMap::new();
+    for e in ambient {
+        for r in &e.rules {
+            first_rule
+                .entry((e.pkg.namespace.as_str(), e.pkg.name.as_str(), r.host))
+                .or_insert(r.rule);
+        }
+    }
     let mut errors = Vec::new();
     for (host, mut users) in by_host {
         users.sort_by(|a, b| {
@@ -45,11 +55,9 @@ pub(crate) fn conflicts(ambient: &[&Egress]) -> Vec<Error> {
             if set == first_set {
                 continue;
             }
-            let at = other
-                .rules
-                .iter()
-                .find(|r| r.host == host)
-                .map(|r| (r.rule.index, r.rule.pos_of("remoteHost")));
+            let at = first_rule
+                .get(&(other.pkg.namespace.as_str(), other.pkg.name.as_str(), host))
+                .map(|r| (r.index, r.pos_of("remoteHost")));
             let mut err = Error::new(
                 ErrorKind::AmbientHostConflict,
                 format!(
@@ -113,14 +121,14 @@ pub(crate) fn package_objects<'a>(e: &Egress<'a>, options: &Options) -> Vec<Plac
     // One policy per (host, service account); a service account reaches only
     // the ports its own rules asked for (SPEC §8: the operator allowed any).
     let mut policies: IndexMap<(&str, Option<&str>), Vec<String>> = IndexMap::new();
+    let mut seen: std::collections::HashSet<(&str, Option<&str>, u16)> =
+        std::collections::HashSet::new();
     for r in &e.rules {
-        let ports = policies
-            .entry((r.host, r.rule.service_account.as_deref()))
-            .or_default();
-        for p in &r.ports {
-            let p = p.to_string();
-            if !ports.contains(&p) {
-                ports.push(p);
+        let key = (r.host, r.rule.service_account.as_deref());
+        let ports = policies.entry(key).or_default();
+        for &p in &r.ports {
+            if seen.insert((key.0, key.1, p)) {
+                ports.push(p.to_string());
             }
         }
     }

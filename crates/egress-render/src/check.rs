@@ -67,19 +67,15 @@ impl<'a> Placed<'a> {
         }
     }
 
-    /// The `allow[]` rule this object comes from, for the error location.
-    fn rule(&self) -> Option<&'a crate::model::AllowRule> {
-        let sidecar = matches!(self.manifest, Manifest::Sidecar(_));
-        self.pkg.allow.iter().find(|r| {
-            r.remote_host.as_deref() == Some(self.host.as_str())
-                && (!sidecar
-                    || match &self.manifest {
-                        Manifest::Sidecar(sc) => {
-                            r.workload_selector()
-                                == sc.spec.workload_selector.as_ref().map(|w| &w.labels)
-                        }
-                        _ => true,
-                    })
+    /// The `allow[]` rule this object comes from, for the error location:
+    /// among `rules` (the package's rules for this object's host), the first,
+    /// or for a Sidecar the first with its selector.
+    fn rule(&self, rules: &[&'a crate::model::AllowRule]) -> Option<&'a crate::model::AllowRule> {
+        rules.iter().copied().find(|r| match &self.manifest {
+            Manifest::Sidecar(sc) => {
+                r.workload_selector() == sc.spec.workload_selector.as_ref().map(|w| &w.labels)
+            }
+            _ => true,
         })
     }
 }
@@ -91,6 +87,7 @@ pub(crate) fn collisions(placed: &[Placed]) -> Vec<Error> {
     let mut seen: HashMap<(&str, &str, &str, &str), &Placed> = HashMap::new();
     // (first origin, second origin) -> the colliding objects, in output order.
     let mut groups: Vec<((String, String), &Placed, Vec<String>)> = Vec::new();
+    let mut group_of: HashMap<(String, String), usize> = HashMap::new();
     for p in placed {
         let m = &p.manifest;
         let key = (m.api_version(), m.kind(), m.namespace(), m.name());
@@ -101,13 +98,20 @@ pub(crate) fn collisions(placed: &[Placed]) -> Vec<Error> {
             Some(first) => {
                 let origins = (first.origin(), p.origin());
                 let object = format!("{} {}/{}", m.kind(), m.namespace(), m.name());
-                match groups.iter_mut().find(|(o, _, _)| *o == origins) {
+                match group_of.get(&origins).and_then(|&i| groups.get_mut(i)) {
                     Some((_, _, objects)) => objects.push(object),
-                    None => groups.push((origins, p, vec![object])),
+                    None => {
+                        group_of.insert(origins.clone(), groups.len());
+                        groups.push((origins, p, vec![object]));
+                    }
                 }
             }
         }
     }
+    // Each package's rules by host, built once for the packages that have
+    // collisions (a package may have thousands of rules).
+    let mut rules_by_host: HashMap<(&str, usize), HashMap<&str, Vec<&crate::model::AllowRule>>> =
+        HashMap::new();
     groups
         .into_iter()
         .map(|((first, second), p, objects)| {
@@ -128,7 +132,19 @@ pub(crate) fn collisions(placed: &[Placed]) -> Vec<Error> {
             .in_package(p.pkg)
             .field(field)
             .help("object names replace every character outside a-z and 0-9 with '-', so these collide (UDS Core would silently keep only one): drop or rename one of the two hosts, service accounts or selectors");
-            if let Some(rule) = p.rule() {
+            let by_host = rules_by_host
+                .entry((p.pkg.source.file.as_str(), p.pkg.source.document))
+                .or_insert_with(|| {
+                    let mut m: HashMap<&str, Vec<&crate::model::AllowRule>> = HashMap::new();
+                    for r in &p.pkg.allow {
+                        if let Some(h) = r.remote_host.as_deref() {
+                            m.entry(h).or_default().push(r);
+                        }
+                    }
+                    m
+                });
+            let rules = by_host.get(p.host.as_str()).map_or(&[][..], Vec::as_slice);
+            if let Some(rule) = p.rule(rules) {
                 e = e.rule(rule.index).at(rule.pos_of(field));
             }
             e

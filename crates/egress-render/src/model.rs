@@ -234,9 +234,12 @@ impl AllowRule {
     /// The ports this rule lists: `ports` then `port`, duplicates dropped
     /// (SPEC §4). Empty when neither is given.
     pub fn listed_ports(&self) -> Vec<u16> {
+        // A set beside the list: `ports` may list all 65,535 ports, and a
+        // linear `contains` would make that quadratic.
+        let mut seen = std::collections::HashSet::with_capacity(self.ports.len() + 1);
         let mut out: Vec<u16> = Vec::with_capacity(self.ports.len() + 1);
         for p in self.ports.iter().copied().chain(self.port) {
-            if !out.contains(&p) {
+            if seen.insert(p) {
                 out.push(p);
             }
         }
