@@ -153,7 +153,7 @@ fn rule_08_port_types() {
             "port must be an integer from 1 to 65535, found the integer -1\n  --> fixtures/error-08-port-types.yaml:10:62,",
             "ports[0] must be an integer from 1 to 65535, found the integer 0\n  --> fixtures/error-08-port-types.yaml:11:64, document 1, package team-a/app, allow[3].ports[0]",
             "ports[1] must be an integer from 1 to 65535, found the integer 65536\n  --> fixtures/error-08-port-types.yaml:11:67,",
-            "ports must be a list of port numbers, found the integer 443",
+            "ports must be a list of port numbers, found the integer 443\n  --> fixtures/error-08-port-types.yaml:12:63, document 1, package team-a/app, allow[4].ports\n  = help: write ports: [443] (a list), or port: 443",
         ],
     );
 }

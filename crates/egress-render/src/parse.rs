@@ -480,7 +480,10 @@ impl Cx {
                         "ports",
                         r,
                         "a list of port numbers",
-                        "write ports: [443, 8443]".to_string(),
+                        match &n.value {
+                            Value::Int(p) => format!("write ports: [{p}] (a list), or port: {p}"),
+                            _ => "write ports as a list, e.g. ports: [443, 8443]".to_string(),
+                        },
                     );
                 }
             }
