@@ -105,6 +105,42 @@ fn alias_bomb_is_refused_quickly() {
     }
 }
 
+/// Aliases of empty collections carry no scalar bytes: the event budget
+/// stops them.
+#[test]
+fn alias_bomb_of_empty_lists_is_refused() {
+    let mut s = format!("x0: &a0 [{}]\n", vec!["[]"; 9].join(", "));
+    for i in 1..12 {
+        s.push_str(&format!(
+            "x{i}: &a{i} [{}]\n",
+            vec![format!("*a{}", i - 1); 9].join(", ")
+        ));
+    }
+    let path = temp_file("bomb-empty.yaml", s.as_bytes());
+    let (out, took) = run_file(&path);
+    assert_error(&out, "(an alias bomb)");
+    assert!(took < SMALL_CASE_LIMIT, "took {took:?}");
+}
+
+/// Honest reuse of one anchor is not a bomb: 300 rules sharing one
+/// `&sel` selector render (serde-saphyr's default alias/anchor ratio of 10
+/// refused this).
+#[test]
+fn one_anchor_reused_by_300_rules_renders() {
+    let mut s = String::from("apiVersion: uds.dev/v1alpha1\nkind: Package\nmetadata: {name: app, namespace: team-a}\nspec:\n  network:\n    serviceMesh: {mode: sidecar}\n    allow:\n      - {direction: Egress, remoteHost: h0.example.com, description: first, selector: &sel {app: web}}\n");
+    for i in 1..300 {
+        s.push_str(&format!("      - {{direction: Egress, remoteHost: h{i}.example.com, description: rule{i}x, selector: *sel}}\n"));
+    }
+    let out = run_stdin(s.as_bytes());
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("name: app-egress-app-web"));
+}
+
 #[test]
 fn ten_thousand_deep_nesting_is_refused_without_stack_overflow() {
     let flow_seq = format!("{}{}\n", "[".repeat(10_000), "]".repeat(10_000));

@@ -282,6 +282,13 @@ fn parse_options(input_len: usize) -> serde_saphyr::Options {
     budget.max_documents = scaled;
     budget.max_total_scalar_bytes = scaled;
     budget.max_depth = 64;
+    // The caps above already bound what aliases can expand to, linearly in
+    // the input; the library's fixed alias counts and alias/anchor ratio
+    // would also refuse honest files, e.g. one `&selector` anchor reused by
+    // 300 rules (more than 10 aliases per anchor).
+    budget.max_aliases = scaled;
+    budget.max_anchors = scaled;
+    budget.enforce_alias_anchor_ratio = false;
     let mut options = serde_saphyr::Options::default();
     options.budget = Some(budget);
     options.with_snippet = false;
