@@ -109,7 +109,7 @@ fn alias_bomb_is_refused_quickly() {
 /// stops them.
 #[test]
 fn alias_bomb_of_empty_lists_is_refused() {
-    let mut s = format!("x0: &a0 [{}]\n", vec!["[]"; 9].join(", "));
+    let mut s = format!("x0: &a0 [{}]\n", ["[]"; 9].join(", "));
     for i in 1..12 {
         s.push_str(&format!(
             "x{i}: &a{i} [{}]\n",
