@@ -28,14 +28,14 @@ examples:
 ci:
     bash .ci/run
 
-# Hostile inputs too big for `cargo test`: a 50 MB scalar and a 100 MB fleet,
-# on the release binary (docs/robustness.md).
+# The robustness tests too big for `cargo test` (50 MB scalar, 100 MB fleet), release build.
 stress:
     cargo test --release -p egress-render-cli --test robustness -- --ignored --nocapture
 
-# Fuzz parse → validate → render → YAML/JSON, seeded from fixtures/ (needs
-# `cargo install cargo-fuzz`; RUSTC_BOOTSTRAP=1 lets the stable toolchain
-# build it). Crashes land in fuzz/artifacts/render/.
+# Needs `cargo install cargo-fuzz`; RUSTC_BOOTSTRAP=1 lets the stable toolchain
+# build it. Crashes land in fuzz/artifacts/render/ (docs/robustness.md).
+#
+# Fuzz parse → render → YAML/JSON for SECONDS, seeded from fixtures/.
 fuzz seconds="600":
     mkdir -p fuzz/corpus/render
     cp fixtures/*.yaml fuzz/corpus/render/
