@@ -35,3 +35,16 @@ report-example:
 # Build the library's API docs as CI checks them (missing docs fail).
 doc:
     RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --workspace
+
+# The robustness tests too big for `cargo test` (50 MB scalar, 100 MB fleet), release build.
+stress:
+    cargo test --release -p egress-render-cli --test robustness -- --ignored --nocapture
+
+# Needs `cargo install cargo-fuzz`; RUSTC_BOOTSTRAP=1 lets the stable toolchain
+# build it. Crashes land in fuzz/artifacts/render/ (docs/robustness.md).
+#
+# Fuzz parse → render → YAML/JSON for SECONDS, seeded from fixtures/.
+fuzz seconds="600":
+    mkdir -p fuzz/corpus/render
+    cp fixtures/*.yaml fuzz/corpus/render/
+    cd fuzz && RUSTC_BOOTSTRAP=1 cargo fuzz run render corpus/render -- -max_total_time={{seconds}} -timeout=10 -rss_limit_mb=2048 -max_len=65536 -dict=render.dict

@@ -15,7 +15,7 @@ use crate::normalize::{Egress, Pair};
 use crate::objects::{package_meta, service_entry, shared_meta};
 use crate::options::{Options, UnscopedIdentity};
 use indexmap::IndexMap;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 pub(crate) const WAYPOINT_NAME: &str = "egress-waypoint";
 pub(crate) const WAYPOINT_NAMESPACE: &str = "istio-egress-ambient";
@@ -34,6 +34,16 @@ pub(crate) fn conflicts(ambient: &[&Egress]) -> Vec<Error> {
                 .push((e, pairs.iter().copied().collect()));
         }
     }
+    // The first rule of each package naming a host, to point errors at.
+    let mut first_rule: std::collections::HashMap<(&str, &str, &str), &crate::model::AllowRule> =
+        std::collections::HashMap::new();
+    for e in ambient {
+        for r in &e.rules {
+            first_rule
+                .entry((e.pkg.namespace.as_str(), e.pkg.name.as_str(), r.host))
+                .or_insert(r.rule);
+        }
+    }
     let mut errors = Vec::new();
     for (host, mut users) in by_host {
         users.sort_by(|a, b| {
@@ -46,11 +56,9 @@ pub(crate) fn conflicts(ambient: &[&Egress]) -> Vec<Error> {
             if set == first_set {
                 continue;
             }
-            let at = other
-                .rules
-                .iter()
-                .find(|r| r.host == host)
-                .map(|r| (r.rule.index, r.rule.pos_of("remoteHost")));
+            let at = first_rule
+                .get(&(other.pkg.namespace.as_str(), other.pkg.name.as_str(), host))
+                .map(|r| (r.index, r.pos_of("remoteHost")));
             let mut err = Error::new(
                 ErrorKind::AmbientHostConflict,
                 format!(
@@ -120,14 +128,13 @@ pub(crate) fn package_objects<'a>(e: &Egress<'a>, options: &Options) -> Vec<Plac
     // (host, service account) → (first rule, ports as strings).
     type Policies<'r> = IndexMap<(&'r str, Option<&'r str>), (&'r AllowRule, Vec<String>)>;
     let mut policies: Policies = IndexMap::new();
+    let mut seen: HashSet<(&str, Option<&str>, u16)> = HashSet::new();
     for r in &e.rules {
-        let (_, ports) = policies
-            .entry((r.host, r.rule.service_account.as_deref()))
-            .or_insert((r.rule, Vec::new()));
-        for p in &r.ports {
-            let p = p.to_string();
-            if !ports.contains(&p) {
-                ports.push(p);
+        let key = (r.host, r.rule.service_account.as_deref());
+        let (_, ports) = policies.entry(key).or_insert((r.rule, Vec::new()));
+        for &p in &r.ports {
+            if seen.insert((key.0, key.1, p)) {
+                ports.push(p.to_string());
             }
         }
     }

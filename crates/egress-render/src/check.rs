@@ -79,9 +79,13 @@ impl<'a> Placed<'a> {
 }
 
 /// §2.13: two different objects with the same kind, namespace and name.
+/// Objects that collide for the same two origins (the Gateway,
+/// VirtualService and ServiceEntry of two hosts) are reported together.
 pub(crate) fn collisions(placed: &[Placed]) -> Vec<Error> {
     let mut seen: HashMap<(&str, &str, &str, &str), &Placed> = HashMap::new();
-    let mut errors = Vec::new();
+    // (first origin, second origin) -> the colliding objects, in output order.
+    let mut groups: Vec<((String, String), &Placed, Vec<String>)> = Vec::new();
+    let mut group_of: HashMap<(String, String), usize> = HashMap::new();
     for p in placed {
         let m = &p.manifest;
         let key = (m.api_version(), m.kind(), m.namespace(), m.name());
@@ -90,28 +94,39 @@ pub(crate) fn collisions(placed: &[Placed]) -> Vec<Error> {
                 seen.insert(key, p);
             }
             Some(first) => {
-                let mut e = Error::new(
-                    ErrorKind::NameCollision,
-                    format!(
-                        "{} {}/{} would be rendered twice: for {} and for {}",
-                        m.kind(),
-                        m.namespace(),
-                        m.name(),
-                        first.origin(),
-                        p.origin()
-                    ),
-                )
-                .in_package(p.pkg)
-                .field(p.rule.map_or("remoteHost", |(_, field)| field))
-                .help("object names replace every run of characters outside a-z and 0-9 with one '-' and drop leading and trailing characters other than a-z, so these collide; UDS Core would silently keep only one. Change one of the hosts, service accounts or selectors");
-                if let Some((r, field)) = p.rule {
-                    e = e.rule(r.index).at(r.pos_of(field));
+                let origins = (first.origin(), p.origin());
+                let object = format!("{} {}/{}", m.kind(), m.namespace(), m.name());
+                match group_of.get(&origins).and_then(|&i| groups.get_mut(i)) {
+                    Some((_, _, objects)) => objects.push(object),
+                    None => {
+                        group_of.insert(origins.clone(), groups.len());
+                        groups.push((origins, p, vec![object]));
+                    }
                 }
-                errors.push(e);
             }
         }
     }
-    errors
+    groups
+        .into_iter()
+        .map(|((first, second), p, objects)| {
+            let what = if objects.len() == 1 {
+                format!("{} would be rendered twice", objects.join(""))
+            } else {
+                format!("{} would each be rendered twice", objects.join(", "))
+            };
+            let mut e = Error::new(
+                ErrorKind::NameCollision,
+                format!("{what}: for {first} and for {second}"),
+            )
+            .in_package(p.pkg)
+            .field(p.rule.map_or("remoteHost", |(_, field)| field))
+            .help("object names replace every run of characters outside a-z and 0-9 with one '-' and drop leading and trailing characters other than a-z, so these collide; UDS Core would silently keep only one. Change one of the hosts, service accounts or selectors");
+            if let Some((r, field)) = p.rule {
+                e = e.rule(r.index).at(r.pos_of(field));
+            }
+            e
+        })
+        .collect()
 }
 
 /// §2.12 as a safety net over every rendered object. The validation of

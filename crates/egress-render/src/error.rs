@@ -107,6 +107,31 @@ impl ErrorKind {
     }
 }
 
+/// The longest message or help text kept whole; longer ones (a 50 MB
+/// `remoteHost` quoted back) keep their start and end.
+const MAX_TEXT: usize = 1024;
+
+/// `text`, with its middle replaced by a note when it is longer than
+/// [`MAX_TEXT`] bytes, so one huge value cannot flood the report.
+pub(crate) fn elide(text: String) -> String {
+    if text.len() <= MAX_TEXT {
+        return text;
+    }
+    let head_end = (0..=MAX_TEXT / 2)
+        .rev()
+        .find(|&i| text.is_char_boundary(i))
+        .unwrap_or(0);
+    let tail_start = (text.len() - MAX_TEXT / 4..text.len())
+        .find(|&i| text.is_char_boundary(i))
+        .unwrap_or(text.len());
+    format!(
+        "{}…[{} bytes elided]…{}",
+        text.get(..head_end).unwrap_or(""),
+        tail_start - head_end,
+        text.get(tail_start..).unwrap_or("")
+    )
+}
+
 /// One problem with the input: where it is, what is wrong, how to fix it.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 #[non_exhaustive]
@@ -135,6 +160,7 @@ impl Error {
     /// An error with only a kind and a message; add the rest with the
     /// builder methods.
     pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
+        let message = elide(message.into());
         Error {
             file: String::new(),
             document: 0,
@@ -143,7 +169,7 @@ impl Error {
             rule: None,
             field: None,
             kind,
-            message: message.into(),
+            message,
             help: None,
         }
     }
@@ -161,7 +187,9 @@ impl Error {
     /// Set file, document and package from a package.
     pub fn in_package(mut self, pkg: &Package) -> Self {
         self = self.in_source(&pkg.source);
-        self.package = Some(pkg.id());
+        if !pkg.name.is_empty() || !pkg.namespace.is_empty() {
+            self.package = Some(pkg.id());
+        }
         self
     }
 
@@ -185,7 +213,7 @@ impl Error {
 
     /// Set the fix.
     pub fn help(mut self, help: impl Into<String>) -> Self {
-        self.help = Some(help.into());
+        self.help = Some(elide(help.into()));
         self
     }
 
@@ -355,8 +383,8 @@ impl Warning {
             package: pkg.id(),
             rule,
             kind,
-            message,
-            help,
+            message: elide(message),
+            help: elide(help),
         }
     }
 

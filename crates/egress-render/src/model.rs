@@ -143,12 +143,38 @@ pub struct Package {
     /// Fields that were present but invalid (already reported by
     /// [`crate::parse`]), so validation does not report them as missing.
     pub invalid_fields: Vec<String>,
+    /// Positions of the metadata fields written (`metadata`,
+    /// `metadata.name`, `metadata.namespace`, `metadata.generation`), for
+    /// error messages.
+    pub field_pos: IndexMap<String, Pos>,
 }
 
 impl Package {
-    /// `namespace/name`, the way errors name a package.
+    /// Where a metadata field was written; else where `metadata` was;
+    /// else the document.
+    pub fn pos_of(&self, field: &str) -> Pos {
+        self.field_pos
+            .get(field)
+            .or_else(|| self.field_pos.get("metadata"))
+            .copied()
+            .unwrap_or(self.source.pos)
+    }
+
+    /// `namespace/name`, the way errors name a package; a missing part
+    /// shows as `?` (only invalid packages lack one).
     pub fn id(&self) -> String {
-        format!("{}/{}", self.namespace, self.name)
+        let or_unknown = |s: &str| {
+            if s.is_empty() {
+                "?".to_string()
+            } else {
+                s.to_string()
+            }
+        };
+        crate::error::elide(format!(
+            "{}/{}",
+            or_unknown(&self.namespace),
+            or_unknown(&self.name)
+        ))
     }
 
     /// The mode this package renders in under the given default (SPEC §3).
@@ -208,9 +234,12 @@ impl AllowRule {
     /// The ports this rule lists: `ports` then `port`, duplicates dropped
     /// (SPEC §4). Empty when neither is given.
     pub fn listed_ports(&self) -> Vec<u16> {
+        // A set beside the list: `ports` may list all 65,535 ports, and a
+        // linear `contains` would make that quadratic.
+        let mut seen = std::collections::HashSet::with_capacity(self.ports.len() + 1);
         let mut out: Vec<u16> = Vec::with_capacity(self.ports.len() + 1);
         for p in self.ports.iter().copied().chain(self.port) {
-            if !out.contains(&p) {
+            if seen.insert(p) {
                 out.push(p);
             }
         }

@@ -228,6 +228,15 @@ pub fn host_problem(host: &str) -> Option<(String, String)> {
             ));
         }
     }
+    if host.len() > 253 {
+        return Some((
+            format!(
+                "remoteHost {host:?} is {} characters long, more than 253",
+                host.len()
+            ),
+            "use the host's real DNS name; DNS names are at most 253 characters".to_string(),
+        ));
+    }
     if host.bytes().any(|b| b.is_ascii_uppercase()) {
         return Some((
             format!("remoteHost {host:?} has upper-case letters"),
@@ -235,19 +244,10 @@ pub fn host_problem(host: &str) -> Option<(String, String)> {
         ));
     }
     let trimmed = host.strip_suffix('.').unwrap_or(host);
-    if trimmed != host && is_dns_subdomain(trimmed) {
+    if trimmed != host && is_dns_subdomain(trimmed) && trimmed.split('.').all(|l| l.len() <= 63) {
         return Some((
             format!("remoteHost {host:?} ends with a dot"),
             format!("write {trimmed}"),
-        ));
-    }
-    if host.len() > 253 {
-        return Some((
-            format!(
-                "remoteHost is {} characters long, more than 253",
-                host.len()
-            ),
-            "use the host's real DNS name; DNS names are at most 253 characters".to_string(),
         ));
     }
     if let Some(label) = host.split('.').find(|l| l.len() > 63) {
@@ -322,6 +322,18 @@ mod tests {
         assert!(is_dns_label(&name), "{name}");
         assert_eq!(name.len(), 54 + 1 + 8);
         assert_eq!(egress_gateway("httpbin.org"), "gateway-httpbin-org");
+    }
+
+    #[test]
+    fn object_names_are_subdomains_as_kubernetes_checks_them() {
+        // No 63-character limit per dot-separated part (that is for hosts).
+        assert!(is_dns_subdomain(&"a".repeat(100)));
+        assert!(is_dns_subdomain("app-egress-api-example-com-443-tls"));
+        assert!(!is_dns_subdomain(&"a".repeat(254)));
+        assert!(!is_dns_subdomain("a..b"));
+        assert!(!is_dns_subdomain("-a"));
+        assert!(!is_dns_subdomain("A"));
+        assert!(host_problem(&format!("{}.com", "a".repeat(64))).is_some());
     }
 
     #[test]

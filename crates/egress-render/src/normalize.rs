@@ -30,6 +30,9 @@ pub(crate) struct Egress<'a> {
 /// The package's egress, or `None` when it has no remoteHost rule.
 pub(crate) fn egress<'a>(pkg: &'a Package, options: &Options) -> Option<Egress<'a>> {
     let mut hosts = HostMap::new();
+    // Pairs already in the host map, so that adding one is O(1) however
+    // many ports a host has.
+    let mut seen: std::collections::HashSet<(&str, Pair)> = std::collections::HashSet::new();
     let mut rules = Vec::new();
     for rule in &pkg.allow {
         let Some(host) = rule.remote_host.as_deref() else {
@@ -39,7 +42,7 @@ pub(crate) fn egress<'a>(pkg: &'a Package, options: &Options) -> Option<Egress<'
         let ports = rule.effective_ports();
         let pairs = hosts.entry(host.to_string()).or_default();
         for &port in &ports {
-            if !pairs.contains(&(port, protocol)) {
+            if seen.insert((host, (port, protocol))) {
                 pairs.push((port, protocol));
             }
         }

@@ -73,7 +73,7 @@ pub fn parse(source: &str, input: &[u8]) -> Parsed {
         Ok(docs) => docs,
         Err(e) => {
             let mut err = Error::new(ErrorKind::Syntax, format!("invalid YAML: {}", e.message))
-                .help("fix the YAML syntax at this position");
+                .help(yaml_hint(&e.message));
             err.pos = e.pos;
             return fail(err);
         }
@@ -96,6 +96,36 @@ pub fn parse(source: &str, input: &[u8]) -> Parsed {
         }
     }
     parsed
+}
+
+/// The fix for a YAML error, by what the parser said.
+fn yaml_hint(message: &str) -> String {
+    let m = message.to_ascii_lowercase();
+    let hint = if m.contains("nesting") || m.contains("recursion") {
+        "a Package needs fewer than 10 levels of nesting; remove the extra brackets or indentation"
+    } else if m.contains("alias") {
+        "write the values out instead of repeating them through YAML aliases (&anchor / *alias)"
+    } else if m.contains("parser limit") {
+        "split the input into smaller files"
+    } else if m.contains("mapping values are not allowed") {
+        "check the indentation: keys of one mapping line up in one column, and a value containing \": \" must be quoted"
+    } else if m.contains("did not find expected ',' or '}'") {
+        "close the flow mapping with '}' and separate its entries with ','"
+    } else if m.contains("did not find expected ',' or ']'") {
+        "close the flow list with ']' and separate its items with ','"
+    } else if m.contains("unclosed bracket") {
+        "close the '{' or '[' opened here with its matching '}' or ']'"
+    } else if m.contains("tab") {
+        "indent with spaces; YAML does not allow tabs for indentation"
+    } else if m.contains("unknown anchor") || m.contains("undefined alias") || m.contains("anchor")
+    {
+        "define the anchor (&name) before using the alias (*name)"
+    } else if m.contains("quoted scalar") || m.contains("end of stream") {
+        "close the quoted string"
+    } else {
+        "fix the YAML syntax at this line and column"
+    };
+    hint.to_string()
 }
 
 /// One document, converted.
@@ -139,15 +169,23 @@ impl Convert for ToPackage {
             Some("uds.dev/v1alpha1") => {}
             Some(v) if v.starts_with("uds.dev/") => {
                 let at = get(root, "apiVersion").map_or(doc.pos, |n| n.pos);
-                out.errors.push(
-                    Error::new(
-                        ErrorKind::UnsupportedApiVersion,
-                        format!("unsupported apiVersion {v:?} for kind Package"),
-                    )
-                    .at(at)
-                    .field("apiVersion")
-                    .help("write apiVersion: uds.dev/v1alpha1"),
-                );
+                let mut e = Error::new(
+                    ErrorKind::UnsupportedApiVersion,
+                    format!("unsupported apiVersion {v:?} for kind Package; egress-render reads uds.dev/v1alpha1"),
+                )
+                .at(at)
+                .field("apiVersion")
+                .help("write apiVersion: uds.dev/v1alpha1");
+                let meta = get(root, "metadata").and_then(|m| match &m.value {
+                    Value::Map(m) => Some(m),
+                    _ => None,
+                });
+                let name = meta.and_then(|m| get(m, "name")).and_then(as_str);
+                let namespace = meta.and_then(|m| get(m, "namespace")).and_then(as_str);
+                if let (Some(name), Some(namespace)) = (name, namespace) {
+                    e.package = Some(format!("{namespace}/{name}"));
+                }
+                out.errors.push(e);
                 return out;
             }
             _ => return out,
@@ -278,7 +316,13 @@ impl Cx {
             ..Package::default()
         };
         let mut ignored = Vec::new();
+        if let Some(node) = get(root, "metadata") {
+            pkg.field_pos.insert("metadata".to_string(), node.pos);
+        }
         if let Some(meta) = self.map(root, "metadata", "metadata") {
+            for (key, node) in meta {
+                pkg.field_pos.insert(format!("metadata.{key}"), node.pos);
+            }
             pkg.name = self
                 .string(meta, "name", "metadata.name", None, &mut ignored)
                 .unwrap_or_default();
@@ -422,8 +466,8 @@ impl Cx {
         if let Some(n) = get(m, "ports") {
             match &n.value {
                 Value::Seq(items) => {
-                    for item in items {
-                        if let Some(p) = self.port(item, "ports", r, &mut invalid) {
+                    for (i, item) in items.iter().enumerate() {
+                        if let Some(p) = self.port(item, &format!("ports[{i}]"), r, &mut invalid) {
                             rule.ports.push(p);
                         }
                     }
@@ -436,7 +480,10 @@ impl Cx {
                         "ports",
                         r,
                         "a list of port numbers",
-                        "write ports: [443, 8443]".to_string(),
+                        match &n.value {
+                            Value::Int(p) => format!("write ports: [{p}] (a list), or port: {p}"),
+                            _ => "write ports as a list, e.g. ports: [443, 8443]".to_string(),
+                        },
                     );
                 }
             }
@@ -480,7 +527,8 @@ impl Cx {
             Value::Null if field == "port" => return None,
             _ => "write a whole number from 1 to 65535".to_string(),
         };
-        invalid.push(field.to_string());
+        // `ports[2]` is reported as such, but marks `ports` as invalid.
+        invalid.push(field.split('[').next().unwrap_or(field).to_string());
         self.wrong(n, field, r, "an integer from 1 to 65535", help);
         None
     }
@@ -594,8 +642,8 @@ mod tests {
                 (Some(0), "port".to_string()),
                 (Some(1), "direction".to_string()),
                 (Some(1), "remoteProtocol".to_string()),
-                (Some(1), "ports".to_string()),
-                (Some(1), "ports".to_string()),
+                (Some(1), "ports[0]".to_string()),
+                (Some(1), "ports[1]".to_string()),
             ]
         );
         assert_eq!(

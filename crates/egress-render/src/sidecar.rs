@@ -16,7 +16,7 @@ use crate::normalize::{Egress, Pair};
 use crate::objects::{package_meta, service_entry, shared_meta};
 use crate::options::Options;
 use indexmap::IndexMap;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 pub(crate) const GATEWAY_NAMESPACE: &str = "istio-egress-gateway";
 const GATEWAY_SERVICE: &str = "egressgateway.istio-egress-gateway.svc.cluster.local";
@@ -34,6 +34,25 @@ pub(crate) fn conflicts(sidecar: &[&Egress]) -> Vec<Error> {
                     .entry(protocol)
                     .or_default()
                     .push(e);
+            }
+        }
+    }
+    // The first rule of each package asking for a (host, port, protocol),
+    // to point the error at; built once, as there may be thousands.
+    let mut first_rule: HashMap<(&str, &str, &str, u16, Protocol), &crate::model::AllowRule> =
+        HashMap::new();
+    for e in sidecar {
+        for r in &e.rules {
+            for &port in &r.ports {
+                first_rule
+                    .entry((
+                        e.pkg.namespace.as_str(),
+                        e.pkg.name.as_str(),
+                        r.host,
+                        port,
+                        r.protocol,
+                    ))
+                    .or_insert(r.rule);
             }
         }
     }
@@ -71,12 +90,10 @@ pub(crate) fn conflicts(sidecar: &[&Egress]) -> Vec<Error> {
             .in_package(e.pkg)
             .field("remoteProtocol")
             .help(format!("agree on one protocol for {host}:{port} across packages"));
-            if let Some(r) = e
-                .rules
-                .iter()
-                .find(|r| r.host == host && r.ports.contains(&port) && r.protocol == p)
+            if let Some(r) =
+                first_rule.get(&(e.pkg.namespace.as_str(), e.pkg.name.as_str(), host, port, p))
             {
-                err = err.rule(r.rule.index).at(r.rule.pos_of("remoteHost"));
+                err = err.rule(r.index).at(r.pos_of("remoteHost"));
             }
             errors.push(err);
         }
@@ -108,16 +125,17 @@ pub(crate) struct SelectorGroup<'a> {
 /// audit report (`report.rs`) groups workloads the same way.
 pub(crate) fn selectors<'a>(e: &Egress<'a>) -> Vec<SelectorGroup<'a>> {
     let mut out: IndexMap<Vec<(String, String)>, SelectorGroup<'a>> = IndexMap::new();
+    let mut seen: std::collections::HashSet<(usize, &str)> = std::collections::HashSet::new();
     for r in &e.rules {
         let sel = r.rule.workload_selector();
-        let group = out
-            .entry(selector_key(sel))
-            .or_insert_with(|| SelectorGroup {
-                selector: sel,
-                hosts: Vec::new(),
-                first_rule: r.rule.index,
-            });
-        if !group.hosts.contains(&r.host) {
+        let entry = out.entry(selector_key(sel));
+        let group_index = entry.index();
+        let group = entry.or_insert_with(|| SelectorGroup {
+            selector: sel,
+            hosts: Vec::new(),
+            first_rule: r.rule.index,
+        });
+        if seen.insert((group_index, r.host)) {
             group.hosts.push(r.host);
         }
     }
@@ -321,6 +339,19 @@ fn virtual_service(
     }
 }
 
+/// How many hosts a shared-access warning names; a package with thousands
+/// of hosts must not make each warning list all of them.
+const SHOWN_HOSTS: usize = 10;
+
+/// `shown` joined with ", ", then how many of `total` were left out.
+fn with_more(shown: &[&str], total: usize) -> String {
+    let mut s = shown.join(", ");
+    if total > shown.len() {
+        s.push_str(&format!(" and {} more", total - shown.len()));
+    }
+    s
+}
+
 /// The warnings of §6 for one sidecar package.
 pub(crate) fn warnings(e: &Egress, options: &Options) -> Vec<Warning> {
     let pkg = e.pkg;
@@ -358,11 +389,17 @@ pub(crate) fn warnings(e: &Egress, options: &Options) -> Vec<Warning> {
         if hosts.len() >= all_hosts.len() {
             continue;
         }
-        let others: Vec<&str> = all_hosts
+        // Only the first few other hosts are named; find them without
+        // walking every host for every selector (both can be thousands).
+        // The group's hosts are a subset of the package's.
+        let asked: std::collections::HashSet<&str> = hosts.iter().copied().collect();
+        let shown: Vec<&str> = all_hosts
             .iter()
             .copied()
-            .filter(|h| !hosts.contains(h))
+            .filter(|h| !asked.contains(h))
+            .take(SHOWN_HOSTS)
             .collect();
+        let others = with_more(&shown, all_hosts.len() - hosts.len());
         let who = match sel {
             Some(s) => format!("workloads selected by {}", show_selector(s)),
             None => format!("all workloads in namespace {}", pkg.namespace),
@@ -373,8 +410,8 @@ pub(crate) fn warnings(e: &Egress, options: &Options) -> Vec<Warning> {
             Some(index),
             format!(
                 "{who} ask for {} but can also reach {}: the package's ServiceEntries are namespace-wide",
-                hosts.join(", "),
-                others.join(", ")
+                with_more(hosts.get(..SHOWN_HOSTS).unwrap_or(&hosts), hosts.len()),
+                others
             ),
             "if those workloads must not reach these hosts, move them to a package in another namespace".to_string(),
         ));

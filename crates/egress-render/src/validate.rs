@@ -24,8 +24,9 @@ pub(crate) fn package(pkg: &Package, options: &Options) -> Vec<Error> {
     ] {
         if value.is_empty() && !pkg.invalid_fields.iter().any(|f| f == field) {
             errors.push(
-                err(ErrorKind::Metadata, format!("{field} is missing"))
+                err(ErrorKind::Metadata, format!("{field} is missing or empty"))
                     .field(field)
+                    .at(pkg.pos_of(field))
                     .help(format!(
                         "set {field}: a Package needs a name and a namespace"
                     )),
@@ -36,9 +37,14 @@ pub(crate) fn package(pkg: &Package, options: &Options) -> Vec<Error> {
         errors.push(
             err(
                 ErrorKind::Metadata,
-                format!("namespace {:?} is reserved for the platform", pkg.namespace),
+                format!(
+                    "namespace {:?} is reserved for the platform ({} cannot hold a Package)",
+                    pkg.namespace,
+                    RESERVED_NAMESPACES.join(", ")
+                ),
             )
             .field("metadata.namespace")
+            .at(pkg.pos_of("metadata.namespace"))
             .help("deploy the package in its own namespace"),
         );
     }
@@ -82,6 +88,7 @@ pub(crate) fn one_package_per_namespace(packages: &[Package]) -> Vec<Error> {
                 )
                 .in_package(p)
                 .field("metadata.namespace")
+                .at(p.pos_of("metadata.namespace"))
                 .help("merge the two Packages' allow rules into one Package, or move one to another namespace"),
             );
         }
@@ -114,28 +121,46 @@ fn rule_problems(pkg: &Package, rule: &AllowRule, mode: Mode, errors: &mut Vec<E
     }
 
     // §2.3: remote fields that cannot be combined.
-    let present: Vec<&str> = [
-        ("remoteGenerated", rule.remote_generated.is_some()),
-        ("remoteNamespace", rule.remote_namespace.is_some()),
+    let present: Vec<(&str, String)> = [
+        (
+            "remoteGenerated",
+            rule.remote_generated.as_ref().map(|v| format!("{v:?}")),
+        ),
+        (
+            "remoteNamespace",
+            rule.remote_namespace.as_ref().map(|v| format!("{v:?}")),
+        ),
         (
             "remoteSelector",
-            rule.remote_selector.as_ref().is_some_and(|s| !s.is_empty()),
+            rule.remote_selector
+                .as_ref()
+                .filter(|s| !s.is_empty())
+                .map(show_labels),
         ),
-        ("remoteCidr", rule.remote_cidr.is_some()),
-        ("remoteHost", rule.remote_host.is_some()),
-        ("remoteProtocol", rule.remote_protocol.is_some()),
+        (
+            "remoteCidr",
+            rule.remote_cidr.as_ref().map(|v| format!("{v:?}")),
+        ),
+        (
+            "remoteHost",
+            rule.remote_host.as_ref().map(|v| format!("{v:?}")),
+        ),
+        (
+            "remoteProtocol",
+            rule.remote_protocol.map(|p| p.to_string()),
+        ),
     ]
     .into_iter()
-    .filter_map(|(f, p)| p.then_some(f))
+    .filter_map(|(f, v)| v.map(|v| (f, v)))
     .collect();
-    for (i, a) in present.iter().enumerate() {
-        for b in present.iter().skip(i + 1) {
+    for (i, (a, va)) in present.iter().enumerate() {
+        for (b, vb) in present.iter().skip(i + 1) {
             if exclusive(a, b) {
                 errors.push(
                     err(
                         ErrorKind::ExclusiveFields,
                         b,
-                        format!("{a} cannot be combined with {b}"),
+                        format!("{a} {va} cannot be combined with {b} {vb} in one rule"),
                     )
                     .help(format!(
                         "split this rule in two: one with {a}, one with {b}"
@@ -151,7 +176,7 @@ fn rule_problems(pkg: &Package, rule: &AllowRule, mode: Mode, errors: &mut Vec<E
             err(
                 ErrorKind::ProtocolWithoutHost,
                 "remoteProtocol",
-                "remoteProtocol requires remoteHost".to_string(),
+                format!("remoteProtocol {} requires remoteHost", rule.protocol()),
             )
             .help("add the remoteHost this protocol is for, or remove remoteProtocol"),
         );
@@ -159,16 +184,22 @@ fn rule_problems(pkg: &Package, rule: &AllowRule, mode: Mode, errors: &mut Vec<E
 
     // §2.5
     if rule.direction == Some(Direction::Ingress) {
-        for (field, set) in [
-            ("remoteHost", rule.remote_host.is_some()),
-            ("remoteProtocol", rule.remote_protocol.is_some()),
+        for (field, value) in [
+            (
+                "remoteHost",
+                rule.remote_host.as_ref().map(|h| format!("{h:?}")),
+            ),
+            (
+                "remoteProtocol",
+                rule.remote_protocol.map(|p| p.to_string()),
+            ),
         ] {
-            if set {
+            if let Some(value) = value {
                 errors.push(
                     err(
                         ErrorKind::RemoteHostOnIngress,
                         field,
-                        format!("{field} cannot be used with direction: Ingress"),
+                        format!("{field} {value} cannot be used with direction: Ingress"),
                     )
                     .help("remoteHost describes egress: set direction: Egress"),
                 );
@@ -199,26 +230,26 @@ fn rule_problems(pkg: &Package, rule: &AllowRule, mode: Mode, errors: &mut Vec<E
                 err(
                     ErrorKind::ServiceAccountMisuse,
                     "serviceAccount",
-                    "serviceAccount is only valid with remoteHost".to_string(),
+                    format!("serviceAccount {sa:?} is only valid with remoteHost"),
                 )
                 .help("remove serviceAccount, or add the remoteHost it may reach"),
             );
         } else if mode != Mode::Ambient {
-            let how = if pkg.mode.is_some() {
-                "spec.network.serviceMesh.mode"
+            let help = if pkg.mode.is_some() {
+                "remove serviceAccount and use selector to pick the workloads, or change spec.network.serviceMesh.mode: sidecar to ambient"
             } else {
-                "the default mode"
+                "the package sets no spec.network.serviceMesh.mode and the default mode (--mode) is sidecar: remove serviceAccount and use selector to pick the workloads, or set spec.network.serviceMesh.mode: ambient"
             };
             errors.push(
                 err(
                     ErrorKind::ServiceAccountMisuse,
                     "serviceAccount",
                     format!(
-                        "serviceAccount is only valid in ambient mode (package {} is sidecar by {how})",
+                        "serviceAccount is only valid in ambient mode (package {} is sidecar)",
                         pkg.id()
                     ),
                 )
-                .help("remove serviceAccount and use selector to pick the workloads, or set spec.network.serviceMesh.mode: ambient"),
+                .help(help),
             );
         }
         if !names::is_dns_subdomain(sa) {
@@ -235,6 +266,12 @@ fn rule_problems(pkg: &Package, rule: &AllowRule, mode: Mode, errors: &mut Vec<E
             );
         }
     }
+}
+
+/// `{app: curl, tier: web}`, for messages.
+fn show_labels(labels: &crate::model::Labels) -> String {
+    let items: Vec<String> = labels.iter().map(|(k, v)| format!("{k}: {v}")).collect();
+    format!("{{{}}}", items.join(", "))
 }
 
 fn exclusive(a: &str, b: &str) -> bool {
@@ -276,7 +313,8 @@ fn port_protocol_conflicts(pkg: &Package, errors: &mut Vec<Error>) {
                         Error::new(
                             ErrorKind::PortProtocolConflict,
                             format!(
-                                "{host}:{port} is requested as {p} by allow[{first}] and as {protocol} here; a port carries one protocol"
+                                "{host}:{port} is requested as {p} by allow[{first}] and as {protocol} by allow[{}]; a port carries one protocol",
+                                rule.index
                             ),
                         )
                         .in_package(pkg)
@@ -325,7 +363,7 @@ fn network_policy_collisions(pkg: &Package, errors: &mut Vec<Error>) {
                 .in_package(pkg)
                 .rule(rule.index)
                 .at(rule.pos)
-                .help("give each rule a distinct description"),
+                .help(format!("give allow[{}] a description that differs from allow[{first}]'s (the NetworkPolicy name uses it instead of the selectors)", rule.index)),
             ),
         }
     }
@@ -337,6 +375,7 @@ fn metadata_limits(pkg: &Package, mode: Mode, errors: &mut Vec<Error>) {
         Error::new(ErrorKind::MetadataLimit, msg)
             .in_package(pkg)
             .field(field)
+            .at(pkg.pos_of(field))
             .help(help)
     };
     if !pkg.namespace.is_empty() && !names::is_dns_label(&pkg.namespace) {
@@ -357,7 +396,10 @@ fn metadata_limits(pkg: &Package, mode: Mode, errors: &mut Vec<Error>) {
                     "metadata.name {:?} is not a valid object name (a DNS-1123 subdomain)",
                     pkg.name
                 ),
-                "use lower case a-z, 0-9, '-' and '.'",
+                &format!(
+                    "use lower case a-z, 0-9, '-' and '.', e.g. {}",
+                    suggest_subdomain(&pkg.name)
+                ),
             ));
         } else if !names::is_label_value(&pkg.name) {
             errors.push(err(
@@ -367,7 +409,10 @@ fn metadata_limits(pkg: &Package, mode: Mode, errors: &mut Vec<Error>) {
                     pkg.name,
                     pkg.name.len()
                 ),
-                "shorten metadata.name to 63 characters or fewer",
+                &format!(
+                    "shorten metadata.name by {} characters, to 63 or fewer",
+                    pkg.name.len().saturating_sub(63)
+                ),
             ));
         }
         if !pkg.namespace.is_empty() {
@@ -380,7 +425,10 @@ fn metadata_limits(pkg: &Package, mode: Mode, errors: &mut Vec<Error>) {
                         "the shared objects' annotation key {key:?} would have a {}-character name part; at most 63 are allowed",
                         part.len()
                     ),
-                    "shorten metadata.name or metadata.namespace: \"user-{name}-{namespace}\" must fit in 63 characters",
+                    &format!(
+                        "shorten metadata.name or metadata.namespace by {} characters in total: \"user-{{name}}-{{namespace}}\" must fit in 63",
+                        part.len().saturating_sub(63)
+                    ),
                 ));
             }
         }

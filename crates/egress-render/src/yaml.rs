@@ -282,6 +282,13 @@ fn parse_options(input_len: usize) -> serde_saphyr::Options {
     budget.max_documents = scaled;
     budget.max_total_scalar_bytes = scaled;
     budget.max_depth = 64;
+    // The caps above already bound what aliases can expand to, linearly in
+    // the input; the library's fixed alias counts and alias/anchor ratio
+    // would also refuse honest files, e.g. one `&selector` anchor reused by
+    // 300 rules (more than 10 aliases per anchor).
+    budget.max_aliases = scaled;
+    budget.max_anchors = scaled;
+    budget.enforce_alias_anchor_ratio = false;
     let mut options = serde_saphyr::Options::default();
     options.budget = Some(budget);
     options.with_snippet = false;
@@ -306,14 +313,27 @@ fn yaml_error(e: &serde_saphyr::Error) -> YamlError {
             column: u32::try_from(l.column()).unwrap_or(u32::MAX),
         })
     });
+    if let Some(message) = budget_message(e) {
+        return YamlError { pos, message };
+    }
     // The library's message may repeat the position; keep its first line.
     let text = e.without_snippet().to_string();
-    let message = text
-        .lines()
-        .next()
-        .unwrap_or("invalid YAML")
-        .trim()
-        .to_string();
+    let first = text.lines().next().unwrap_or("invalid YAML").trim();
+    if first.contains("recursion limit exceeded") {
+        return YamlError {
+            pos,
+            message: "nesting deeper than the parser allows (recursion limit exceeded)".to_string(),
+        };
+    }
+    // The position is reported as data; drop the library's " at line L,
+    // column C" so the message does not repeat it.
+    let message = match first.rfind(" at line ") {
+        Some(i) if first.get(i..).is_some_and(|t| t.contains("column")) => {
+            first.get(..i).unwrap_or(first).trim_end()
+        }
+        _ => first,
+    }
+    .to_string();
     YamlError { pos, message }
 }
 
@@ -323,6 +343,39 @@ fn serializer_options() -> serde_saphyr::SerializerOptions {
     let mut options = serde_saphyr::SerializerOptions::default();
     options.prefer_block_scalars = false;
     options
+}
+
+/// A readable message for a parser budget breach (alias bombs, deep
+/// nesting), which the library reports as a debug dump of its counters.
+fn budget_message(e: &serde_saphyr::Error) -> Option<String> {
+    use serde_saphyr::budget::BudgetBreach as B;
+    let mut err = e;
+    while let serde_saphyr::Error::AliasError { error, .. }
+    | serde_saphyr::Error::WithSnippet { error, .. } = err
+    {
+        err = error;
+    }
+    let serde_saphyr::Error::Budget { breach, .. } = err else {
+        return None;
+    };
+    Some(match breach {
+        B::Depth { .. } => "nesting deeper than 64 levels".to_string(),
+        B::Aliases { aliases } => format!("too many aliases ({aliases})"),
+        B::AliasAnchorRatio { aliases, anchors } => format!(
+            "{aliases} aliases for {anchors} anchors: the aliases expand the document far beyond its size (an alias bomb)"
+        ),
+        B::ScalarBytes { total_scalar_bytes } => format!(
+            "aliases expand the text to more than {total_scalar_bytes} bytes, more than the input's own size allows (an alias bomb)"
+        ),
+        B::Nodes { nodes } => format!(
+            "aliases expand the document to more than {nodes} nodes, more than the input's own size allows (an alias bomb)"
+        ),
+        B::Events { events } => format!(
+            "aliases expand the document to more than {events} parser events, more than the input's own size allows (an alias bomb)"
+        ),
+        B::Documents { documents } => format!("more than {documents} documents"),
+        other => format!("a parser limit was exceeded ({other:?})"),
+    })
 }
 
 /// Serialize documents as a YAML stream, each opened by `---`.
