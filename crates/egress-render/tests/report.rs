@@ -11,54 +11,13 @@
 //! do; a diff case takes them from `head.yaml` for both sides.
 
 use egress_render::{
-    diff, parse, render, report, Errors, FindingCode, Mode, Options, Package, Report,
-    UnscopedIdentity, WarningKind,
+    diff, parse, render, report, Errors, FindingCode, Options, Package, Report, WarningKind,
 };
 use std::path::{Path, PathBuf};
 
-/// The options a fixture asks for in its `# options:` line (the same
-/// syntax as `tests/fixtures.rs`).
-fn fixture_options(text: &str) -> Options {
-    let mut options = Options::default();
-    for line in text.lines() {
-        let Some(rest) = line.trim().strip_prefix("# options:") else {
-            continue;
-        };
-        for setting in rest.split_whitespace() {
-            let (key, value) = setting
-                .split_once('=')
-                .unwrap_or_else(|| panic!("bad option {setting:?}: write key=value"));
-            match key {
-                "mode" => {
-                    options.default_mode = match value {
-                        "ambient" => Mode::Ambient,
-                        "sidecar" => Mode::Sidecar,
-                        _ => panic!("bad mode {value:?}"),
-                    }
-                }
-                "unscoped-identity" => {
-                    options.unscoped_identity = match value {
-                        "default-sa" => UnscopedIdentity::DefaultServiceAccount,
-                        "namespace" => UnscopedIdentity::Namespace,
-                        _ => panic!("bad unscoped-identity {value:?}"),
-                    }
-                }
-                "trust-domain" => options.trust_domain = value.to_string(),
-                "shared-generation" => {
-                    options.shared_generation = value.parse().expect("shared-generation")
-                }
-                "gateway-ports" => {
-                    options.gateway_ports = value
-                        .split(',')
-                        .map(|p| p.parse().expect("gateway port"))
-                        .collect()
-                }
-                _ => panic!("unknown fixture option {key:?}"),
-            }
-        }
-    }
-    options
-}
+mod common;
+
+use common::fixture_options;
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
