@@ -27,3 +27,7 @@ examples:
 # What CI runs.
 ci:
     bash .ci/run
+
+# Benchmark synthetic fleets against the YAML floor (docs/performance.md).
+bench:
+    cargo bench -p egress-render-bench
