@@ -89,6 +89,14 @@ impl Rendered {
             .map_err(|e| Error::new(ErrorKind::Syntax, format!("could not write YAML: {e}")))
     }
 
+    /// [`Rendered::to_yaml`] written into `out` document by document, for
+    /// callers that stream the output rather than hold all of it. On error
+    /// `out` may hold the documents before the failing one.
+    pub fn write_yaml<W: std::fmt::Write>(&self, out: &mut W) -> Result<(), Error> {
+        yaml::write_yaml_stream(&self.manifests, out)
+            .map_err(|e| Error::new(ErrorKind::Syntax, format!("could not write YAML: {e}")))
+    }
+
     /// The manifests as one JSON `List` object, pretty-printed, with a
     /// trailing newline.
     pub fn to_json(&self) -> Result<String, Error> {
