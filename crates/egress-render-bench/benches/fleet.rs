@@ -6,7 +6,7 @@
 //! Environment: `BENCH_RUNS` (timed runs per case, default 5),
 //! `BENCH_BIN` (a prebuilt egress-render to measure instead of building one),
 //! `BENCH_CASES` (comma-separated case names to run, default all).
-#![allow(clippy::print_stdout, clippy::print_stderr)]
+#![allow(clippy::print_stdout, clippy::print_stderr, clippy::result_large_err)]
 
 use egress_render_bench::{floor_parse, floor_write, Fleet};
 use std::fs::File;

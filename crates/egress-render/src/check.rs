@@ -7,31 +7,72 @@ use crate::manifest::Manifest;
 use crate::model::Package;
 use crate::names;
 use std::collections::{HashMap, HashSet};
+use std::hash::{BuildHasherDefault, Hasher};
+
+/// A fast, non-cryptographic hasher (FxHash's multiply-rotate) for maps
+/// keyed by the renderer's own names. Hash flooding is not a concern: the
+/// input is the caller's own, and the worst case is slower, not wrong.
+#[derive(Default)]
+pub(crate) struct Fx(u64);
+
+/// `HashMap` builder for [`Fx`].
+pub(crate) type FastHash = BuildHasherDefault<Fx>;
+
+impl Fx {
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+}
+
+impl Hasher for Fx {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for chunk in &mut chunks {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(chunk);
+            self.add(u64::from_le_bytes(word));
+        }
+        let mut word = [0u8; 8];
+        for (w, b) in word.iter_mut().zip(chunks.remainder()) {
+            *w = *b;
+        }
+        self.add(u64::from_le_bytes(word));
+    }
+    fn write_u8(&mut self, i: u8) {
+        self.add(u64::from(i));
+    }
+    fn write_usize(&mut self, i: usize) {
+        self.add(i as u64);
+    }
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
 
 /// A rendered object with the package and host it was made for, so that a
 /// problem with it can be traced back to the input.
 pub(crate) struct Placed<'a> {
     pub manifest: Manifest,
     pub pkg: &'a Package,
-    pub host: String,
+    pub host: &'a str,
     pub shared: bool,
 }
 
 impl<'a> Placed<'a> {
-    pub fn owned(manifest: Manifest, pkg: &'a Package, host: &str) -> Self {
+    pub fn owned(manifest: Manifest, pkg: &'a Package, host: &'a str) -> Self {
         Placed {
             manifest,
             pkg,
-            host: host.to_string(),
+            host,
             shared: false,
         }
     }
 
-    pub fn shared(manifest: Manifest, pkg: &'a Package, host: &str) -> Self {
+    pub fn shared(manifest: Manifest, pkg: &'a Package, host: &'a str) -> Self {
         Placed {
             manifest,
             pkg,
-            host: host.to_string(),
+            host,
             shared: true,
         }
     }
@@ -53,7 +94,8 @@ impl<'a> Placed<'a> {
 
 /// §2.13: two different objects with the same kind, namespace and name.
 pub(crate) fn collisions(placed: &[Placed]) -> Vec<Error> {
-    let mut seen: HashMap<(&str, &str, &str, &str), &Placed> = HashMap::new();
+    let mut seen: HashMap<(&str, &str, &str, &str), &Placed, FastHash> =
+        HashMap::with_capacity_and_hasher(placed.len(), FastHash::default());
     let mut errors = Vec::new();
     for p in placed {
         let m = &p.manifest;

@@ -156,7 +156,9 @@ pub fn render(packages: &[Package], options: &Options) -> Result<Rendered, Error
     errors.extend(ambient::conflicts(&ambient));
     errors.extend(sidecar::conflicts(&sidecar));
 
-    let mut placed: Vec<Placed> = Vec::new();
+    // Package-owned objects: at most one per host and one per rule.
+    let owned: usize = egresses.iter().map(|e| e.hosts.len() + e.rules.len()).sum();
+    let mut placed: Vec<Placed> = Vec::with_capacity(owned + 1);
     let mut warnings: Vec<Warning> = Vec::new();
     for e in &egresses {
         match e.mode {

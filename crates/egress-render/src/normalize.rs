@@ -9,7 +9,7 @@ use indexmap::IndexMap;
 pub(crate) type Pair = (u16, Protocol);
 
 /// Host → its pairs, hosts and pairs in first-seen order (SPEC §4).
-pub(crate) type HostMap = IndexMap<String, Vec<Pair>>;
+pub(crate) type HostMap<'a> = IndexMap<&'a str, Vec<Pair>>;
 
 /// One remoteHost rule with its defaults applied.
 pub(crate) struct EgressRule<'a> {
@@ -23,7 +23,7 @@ pub(crate) struct EgressRule<'a> {
 pub(crate) struct Egress<'a> {
     pub pkg: &'a Package,
     pub mode: Mode,
-    pub hosts: HostMap,
+    pub hosts: HostMap<'a>,
     pub rules: Vec<EgressRule<'a>>,
 }
 
@@ -37,7 +37,7 @@ pub(crate) fn egress<'a>(pkg: &'a Package, options: &Options) -> Option<Egress<'
         };
         let protocol = rule.protocol();
         let ports = rule.effective_ports();
-        let pairs = hosts.entry(host.to_string()).or_default();
+        let pairs = hosts.entry(host).or_default();
         for &port in &ports {
             if !pairs.contains(&(port, protocol)) {
                 pairs.push((port, protocol));

@@ -178,14 +178,17 @@ pub(crate) fn shared_objects<'a>(sidecar: &[&Egress<'a>], options: &Options) -> 
             continue;
         };
         let pairs: Vec<Pair> = pairs.into_iter().collect();
-        let meta = |name: String| {
-            shared_meta(
-                name,
-                GATEWAY_NAMESPACE,
-                "shared-egress-resource",
-                users.iter().map(|e| e.pkg),
-                options,
-            )
+        // The three objects share one set of users: annotate once, clone.
+        let template = shared_meta(
+            String::new(),
+            GATEWAY_NAMESPACE,
+            "shared-egress-resource",
+            users.iter().map(|e| e.pkg),
+            options,
+        );
+        let meta = |name: String| crate::manifest::ObjectMeta {
+            name,
+            ..template.clone()
         };
         let gateway_name = names::egress_gateway(host);
         let mut selector = IndexMap::new();
@@ -319,7 +322,7 @@ pub(crate) fn warnings(e: &Egress, options: &Options) -> Vec<Warning> {
             ));
         }
     }
-    let all_hosts: Vec<&str> = e.hosts.keys().map(String::as_str).collect();
+    let all_hosts: Vec<&str> = e.hosts.keys().copied().collect();
     for SelectorGroup {
         selector: sel,
         hosts,

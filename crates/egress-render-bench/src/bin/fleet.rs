@@ -27,13 +27,14 @@ fn main() -> ExitCode {
                 Ok(())
             }
             "--mode" => match args.next().as_deref() {
-                Some("mixed") => Ok(fleet.modes = Modes::Mixed),
-                Some("ambient") => Ok(fleet.modes = Modes::Ambient),
-                Some("sidecar") => Ok(fleet.modes = Modes::Sidecar),
+                Some("mixed") => Ok(Modes::Mixed),
+                Some("ambient") => Ok(Modes::Ambient),
+                Some("sidecar") => Ok(Modes::Sidecar),
                 other => Err(format!(
                     "--mode: {other:?} is not mixed, ambient or sidecar"
                 )),
-            },
+            }
+            .map(|m| fleet.modes = m),
             "-h" | "--help" => {
                 println!(
                     "usage: fleet [--packages N] [--rules K] [--hosts H] [--hot-host] [--mode mixed|ambient|sidecar] [--seed S]"
