@@ -8,7 +8,7 @@
 //! `BENCH_CASES` (comma-separated case names to run, default all).
 #![allow(clippy::print_stdout, clippy::print_stderr, clippy::result_large_err)]
 
-use egress_render_bench::{floor_parse, floor_write, Fleet};
+use egress_render_bench::{floor_parse, floor_write, Fleet, IoWriter};
 use std::fs::File;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -64,6 +64,15 @@ fn mib(bytes: usize) -> f64 {
 }
 
 fn main() {
+    // The floor runs in a fresh process of this same binary, so that it pays
+    // for its own fresh memory (page faults) as the CLI does.
+    let args: Vec<String> = std::env::args().collect();
+    if let [_, flag, input] = &args[..] {
+        if flag == "--floor-child" {
+            floor_child(Path::new(input));
+            return;
+        }
+    }
     // `cargo bench` passes `--bench`; a filter argument is ignored.
     let runs: usize = std::env::var("BENCH_RUNS")
         .ok()
@@ -209,7 +218,7 @@ fn measure(case: &Case, bin: &Path, dir: &Path, runs: usize, has_time: bool) -> 
         walls.push(r.wall);
         cpus.extend(r.cpu);
         rss.extend(r.max_rss_kb);
-        let (wall, cpu) = floor(&input_path, &manifests);
+        let (wall, cpu) = floor_in_child(&input_path);
         floors.push(wall);
         floor_cpus.extend(cpu);
     }
@@ -316,21 +325,67 @@ fn thread_cpu() -> Option<Duration> {
     (ns > 0).then(|| Duration::from_nanos(ns))
 }
 
+/// Run [`floor_child`] in a fresh process; its (wall, CPU) time.
+fn floor_in_child(input: &Path) -> (Duration, Option<Duration>) {
+    let exe = std::env::current_exe().unwrap_or_else(|e| panic!("no current exe: {e}"));
+    let out = Command::new(exe)
+        .arg("--floor-child")
+        .arg(input)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run the floor: {e}"));
+    assert!(
+        out.status.success(),
+        "floor failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    let mut nums = text.split_whitespace().map(|n| n.parse::<u64>().ok());
+    let wall = nums.next().flatten().map(Duration::from_nanos);
+    let cpu = nums.next().flatten().map(Duration::from_nanos);
+    (wall.unwrap_or_default(), cpu)
+}
+
+/// The floor process: render the input in process (not timed; the
+/// packages are kept, not freed, so the timed part gets fresh memory as the
+/// CLI does), then time [`floor`] and print "wall_ns cpu_ns".
+fn floor_child(input: &Path) {
+    let text = std::fs::read_to_string(input).unwrap_or_default();
+    let parsed = egress_render::parse("fleet.yaml", text.as_bytes());
+    let rendered = egress_render::render(&parsed.packages, &egress_render::Options::default());
+    let Ok(rendered) = rendered else {
+        panic!("the fleet does not render")
+    };
+    std::mem::forget(parsed);
+    drop(text);
+    let (wall, cpu) = floor(input, &rendered.manifests);
+    println!(
+        "{} {}",
+        wall.as_nanos(),
+        cpu.map_or("-".to_string(), |c| c.as_nanos().to_string())
+    );
+    // Exit without freeing, as the CLI does.
+    std::mem::forget(rendered);
+}
+
 /// The floor: read the input file, parse every document into a generic
-/// tree, serialize the rendered manifests, write them to /dev/null.
+/// tree, serialize the rendered manifests into /dev/null.
 /// Returns (wall, CPU) time.
 fn floor<T: serde::Serialize>(input: &Path, manifests: &[T]) -> (Duration, Option<Duration>) {
     let cpu0 = thread_cpu();
     let start = Instant::now();
     let text = std::fs::read_to_string(input).unwrap_or_default();
     let docs = floor_parse(&text).unwrap_or_else(|e| panic!("floor parse: {e}"));
-    let mut out = String::new();
+    // Streamed through a 64 KiB buffer, as the CLI writes.
+    let sink = File::create("/dev/null").unwrap_or_else(|e| panic!("/dev/null: {e}"));
+    let mut out = IoWriter(std::io::BufWriter::with_capacity(1 << 16, sink));
     floor_write(manifests, &mut out).unwrap_or_else(|e| panic!("floor write: {e}"));
-    let written = File::create("/dev/null").and_then(|mut f| f.write_all(out.as_bytes()));
+    let written = out.0.flush();
     let elapsed = start.elapsed();
     let cpu = thread_cpu().zip(cpu0).map(|(b, a)| b.saturating_sub(a));
     assert!(written.is_ok() && !docs.is_empty());
-    drop(docs);
+    // Not freed, as the CLI does not free its documents either.
+    std::mem::forget(docs);
     (elapsed, cpu)
 }
 

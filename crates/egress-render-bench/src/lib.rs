@@ -187,16 +187,47 @@ pub fn floor_parse(text: &str) -> Result<Vec<serde_json::Value>, String> {
 }
 
 /// Floor, writing: the given documents as a `---` stream, with the same
-/// serializer the renderer uses.
-pub fn floor_write<T: serde::Serialize>(docs: &[T], out: &mut String) -> Result<(), String> {
+/// serializer the renderer uses, into any writer.
+pub fn floor_write<T: serde::Serialize, W: std::fmt::Write>(
+    docs: &[T],
+    out: &mut W,
+) -> Result<(), String> {
+    let mut out = LastByte {
+        inner: out,
+        last: 0,
+    };
     for doc in docs {
-        out.push_str("---\n");
-        serde_saphyr::to_fmt_writer(&mut *out, doc).map_err(|e| e.to_string())?;
-        if !out.ends_with('\n') {
-            out.push('\n');
+        out.write_str("---\n").map_err(|e| e.to_string())?;
+        serde_saphyr::to_fmt_writer(&mut out, doc).map_err(|e| e.to_string())?;
+        if out.last != b'\n' {
+            out.write_str("\n").map_err(|e| e.to_string())?;
         }
     }
     Ok(())
+}
+
+/// A writer that remembers the last byte written.
+struct LastByte<'w, W> {
+    inner: &'w mut W,
+    last: u8,
+}
+
+impl<W: std::fmt::Write> std::fmt::Write for LastByte<'_, W> {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        if let Some(&b) = s.as_bytes().last() {
+            self.last = b;
+        }
+        self.inner.write_str(s)
+    }
+}
+
+/// `fmt::Write` onto an `io::Write` (e.g. a `BufWriter`), as the CLI writes.
+pub struct IoWriter<W: std::io::Write>(pub W);
+
+impl<W: std::io::Write> std::fmt::Write for IoWriter<W> {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        self.0.write_all(s.as_bytes()).map_err(|_| std::fmt::Error)
+    }
 }
 
 #[cfg(test)]

@@ -2,7 +2,7 @@
 //! shared egress waypoint and an AuthorizationPolicy per (host, service
 //! account); one shared waypoint Gateway.
 
-use crate::check::Placed;
+use crate::check::{FastHash, Placed};
 use crate::error::{Error, ErrorKind};
 use crate::manifest::{
     AllowedRoutes, AuthorizationPolicy, AuthorizationPolicySpec, AuthorizationRule, GroupKind,
@@ -90,7 +90,7 @@ pub(crate) fn pair_set(set: &BTreeSet<Pair>) -> String {
 pub(crate) fn package_objects<'a>(e: &Egress<'a>, options: &Options) -> Vec<Placed<'a>> {
     let pkg = e.pkg;
     let mut out = Vec::new();
-    let mut se_names: IndexMap<&str, String> = IndexMap::new();
+    let mut se_names: IndexMap<&str, String, FastHash> = IndexMap::default();
     for (host, pairs) in &e.hosts {
         let name = names::package_service_entry(&pkg.name, host, pairs);
         se_names.insert(host, name.clone());
@@ -112,7 +112,7 @@ pub(crate) fn package_objects<'a>(e: &Egress<'a>, options: &Options) -> Vec<Plac
 
     // One policy per (host, service account); a service account reaches only
     // the ports its own rules asked for (SPEC §8: the operator allowed any).
-    let mut policies: IndexMap<(&str, Option<&str>), Vec<String>> = IndexMap::new();
+    let mut policies: IndexMap<(&str, Option<&str>), Vec<String>, FastHash> = IndexMap::default();
     for r in &e.rules {
         let ports = policies
             .entry((r.host, r.rule.service_account.as_deref()))

@@ -9,7 +9,7 @@ use indexmap::IndexMap;
 pub(crate) type Pair = (u16, Protocol);
 
 /// Host → its pairs, hosts and pairs in first-seen order (SPEC §4).
-pub(crate) type HostMap<'a> = IndexMap<&'a str, Vec<Pair>>;
+pub(crate) type HostMap<'a> = IndexMap<&'a str, Vec<Pair>, crate::check::FastHash>;
 
 /// One remoteHost rule with its defaults applied.
 pub(crate) struct EgressRule<'a> {
@@ -29,7 +29,7 @@ pub(crate) struct Egress<'a> {
 
 /// The package's egress, or `None` when it has no remoteHost rule.
 pub(crate) fn egress<'a>(pkg: &'a Package, options: &Options) -> Option<Egress<'a>> {
-    let mut hosts = HostMap::new();
+    let mut hosts = HostMap::default();
     let mut rules = Vec::new();
     for rule in &pkg.allow {
         let Some(host) = rule.remote_host.as_deref() else {

@@ -3,7 +3,7 @@
 //! Istio Gateway, VirtualService and ServiceEntry in the egress gateway
 //! namespace.
 
-use crate::check::Placed;
+use crate::check::{FastHash, Placed};
 use crate::error::{Error, ErrorKind, Warning, WarningKind};
 use crate::manifest::{
     Destination, Gateway, GatewayServer, GatewaySpec, HttpMatch, HttpRoute, Manifest,
@@ -106,7 +106,7 @@ struct SelectorGroup<'a> {
 
 /// The package's distinct selectors, first-seen, compared as maps.
 fn selectors<'a>(e: &Egress<'a>) -> Vec<SelectorGroup<'a>> {
-    let mut out: IndexMap<Vec<(String, String)>, SelectorGroup<'a>> = IndexMap::new();
+    let mut out: IndexMap<Vec<(String, String)>, SelectorGroup<'a>, FastHash> = IndexMap::default();
     for r in &e.rules {
         let sel = r.rule.workload_selector();
         let group = out
