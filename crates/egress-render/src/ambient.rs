@@ -14,7 +14,7 @@ use crate::normalize::{Egress, Pair};
 use crate::objects::{package_meta, service_entry, shared_meta};
 use crate::options::{Options, UnscopedIdentity};
 use indexmap::IndexMap;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 pub(crate) const WAYPOINT_NAME: &str = "egress-waypoint";
 pub(crate) const WAYPOINT_NAMESPACE: &str = "istio-egress-ambient";
@@ -113,14 +113,13 @@ pub(crate) fn package_objects<'a>(e: &Egress<'a>, options: &Options) -> Vec<Plac
     // One policy per (host, service account); a service account reaches only
     // the ports its own rules asked for (SPEC §8: the operator allowed any).
     let mut policies: IndexMap<(&str, Option<&str>), Vec<String>, FastHash> = IndexMap::default();
+    let mut seen: HashSet<(&str, Option<&str>, u16), FastHash> = HashSet::default();
     for r in &e.rules {
-        let ports = policies
-            .entry((r.host, r.rule.service_account.as_deref()))
-            .or_default();
-        for p in &r.ports {
-            let p = p.to_string();
-            if !ports.contains(&p) {
-                ports.push(p);
+        let sa = r.rule.service_account.as_deref();
+        let ports = policies.entry((r.host, sa)).or_default();
+        for &p in &r.ports {
+            if seen.insert((r.host, sa, p)) {
+                ports.push(p.to_string());
             }
         }
     }

@@ -40,6 +40,12 @@ impl Sanitizer {
     }
 
     fn push(&mut self, s: &str) -> &mut Self {
+        if s.is_ascii() {
+            for b in s.bytes() {
+                self.push_lower(char::from(b.to_ascii_lowercase()));
+            }
+            return self;
+        }
         for c in s.chars() {
             if c.is_ascii() {
                 self.push_lower(c.to_ascii_lowercase());

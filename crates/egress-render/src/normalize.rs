@@ -1,15 +1,17 @@
 //! A package's egress, normalised (SPEC §3, §4): its mode, its host map and
 //! its remoteHost rules with protocol and ports filled in.
 
+use crate::check::FastHash;
 use crate::model::{AllowRule, Mode, Package, Protocol};
 use crate::options::Options;
 use indexmap::IndexMap;
+use std::collections::HashSet;
 
 /// A (port, protocol) pair of a host.
 pub(crate) type Pair = (u16, Protocol);
 
 /// Host → its pairs, hosts and pairs in first-seen order (SPEC §4).
-pub(crate) type HostMap<'a> = IndexMap<&'a str, Vec<Pair>, crate::check::FastHash>;
+pub(crate) type HostMap<'a> = IndexMap<&'a str, Vec<Pair>, FastHash>;
 
 /// One remoteHost rule with its defaults applied.
 pub(crate) struct EgressRule<'a> {
@@ -30,6 +32,7 @@ pub(crate) struct Egress<'a> {
 /// The package's egress, or `None` when it has no remoteHost rule.
 pub(crate) fn egress<'a>(pkg: &'a Package, options: &Options) -> Option<Egress<'a>> {
     let mut hosts = HostMap::default();
+    let mut seen: HashSet<(&str, Pair), FastHash> = HashSet::default();
     let mut rules = Vec::new();
     for rule in &pkg.allow {
         let Some(host) = rule.remote_host.as_deref() else {
@@ -39,7 +42,7 @@ pub(crate) fn egress<'a>(pkg: &'a Package, options: &Options) -> Option<Egress<'
         let ports = rule.effective_ports();
         let pairs = hosts.entry(host).or_default();
         for &port in &ports {
-            if !pairs.contains(&(port, protocol)) {
+            if seen.insert((host, (port, protocol))) {
                 pairs.push((port, protocol));
             }
         }

@@ -11,7 +11,8 @@ use std::collections::BTreeMap;
 
 /// Metadata of an object a package owns.
 pub(crate) fn package_meta(pkg: &Package, name: String) -> ObjectMeta {
-    let mut labels = IndexMap::new();
+    // Room for the mode-specific labels callers add.
+    let mut labels = IndexMap::with_capacity(4);
     labels.insert("uds/package".to_string(), pkg.name.clone());
     labels.insert("uds/generation".to_string(), pkg.generation.to_string());
     ObjectMeta {
@@ -41,7 +42,7 @@ pub(crate) fn shared_meta<'a>(
     users: impl IntoIterator<Item = &'a Package>,
     options: &Options,
 ) -> ObjectMeta {
-    let mut labels = IndexMap::new();
+    let mut labels = IndexMap::with_capacity(3);
     labels.insert("uds/package".to_string(), uds_package.to_string());
     labels.insert(
         "uds/generation".to_string(),

@@ -16,7 +16,7 @@ use crate::normalize::{Egress, Pair};
 use crate::objects::{package_meta, service_entry, shared_meta};
 use crate::options::Options;
 use indexmap::IndexMap;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 pub(crate) const GATEWAY_NAMESPACE: &str = "istio-egress-gateway";
 const GATEWAY_SERVICE: &str = "egressgateway.istio-egress-gateway.svc.cluster.local";
@@ -107,16 +107,18 @@ struct SelectorGroup<'a> {
 /// The package's distinct selectors, first-seen, compared as maps.
 fn selectors<'a>(e: &Egress<'a>) -> Vec<SelectorGroup<'a>> {
     let mut out: IndexMap<Vec<(String, String)>, SelectorGroup<'a>, FastHash> = IndexMap::default();
+    // (group, host) pairs already listed: no scan of a group's hosts.
+    let mut listed: HashSet<(usize, &str), FastHash> = HashSet::default();
     for r in &e.rules {
         let sel = r.rule.workload_selector();
-        let group = out
-            .entry(selector_key(sel))
-            .or_insert_with(|| SelectorGroup {
-                selector: sel,
-                hosts: Vec::new(),
-                first_rule: r.rule.index,
-            });
-        if !group.hosts.contains(&r.host) {
+        let entry = out.entry(selector_key(sel));
+        let index = entry.index();
+        let group = entry.or_insert_with(|| SelectorGroup {
+            selector: sel,
+            hosts: Vec::new(),
+            first_rule: r.rule.index,
+        });
+        if listed.insert((index, r.host)) {
             group.hosts.push(r.host);
         }
     }
@@ -332,10 +334,11 @@ pub(crate) fn warnings(e: &Egress, options: &Options) -> Vec<Warning> {
         if hosts.len() >= all_hosts.len() {
             continue;
         }
+        let mine: HashSet<&str, FastHash> = hosts.iter().copied().collect();
         let others: Vec<&str> = all_hosts
             .iter()
             .copied()
-            .filter(|h| !hosts.contains(h))
+            .filter(|h| !mine.contains(h))
             .collect();
         let who = match sel {
             Some(s) => format!(
