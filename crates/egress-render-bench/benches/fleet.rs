@@ -30,6 +30,8 @@ struct Run {
 }
 
 struct Row {
+    /// Median over runs of render CPU / floor CPU of the same run.
+    pair_ratio: Option<f64>,
     /// In-process CPU time of each stage: library parse, render, to_yaml;
     /// floor parse, floor write.
     stages: [Duration; 5],
@@ -212,6 +214,7 @@ fn measure(case: &Case, bin: &Path, dir: &Path, runs: usize, has_time: bool) -> 
     let mut rss = Vec::new();
     let mut floors = Vec::new();
     let mut floor_cpus = Vec::new();
+    let mut pair_ratios: Vec<f64> = Vec::new();
     for _ in 0..runs {
         // Interleaved, so that load from elsewhere hits both alike.
         let r = run_cli(bin, &input_path, None, has_time);
@@ -221,10 +224,16 @@ fn measure(case: &Case, bin: &Path, dir: &Path, runs: usize, has_time: bool) -> 
         let (wall, cpu) = floor_in_child(&input_path);
         floors.push(wall);
         floor_cpus.extend(cpu);
+        // The pair ran back to back, under about the same load.
+        if let (Some(r), Some(f)) = (r.cpu, cpu) {
+            pair_ratios.push(ms(r) / ms(f).max(f64::MIN_POSITIVE));
+        }
     }
     rss.sort_unstable();
     let stages = stages(&input_path);
+    pair_ratios.sort_by(f64::total_cmp);
     Row {
+        pair_ratio: pair_ratios.get(pair_ratios.len() / 2).copied(),
         stages,
         name: case.name,
         packages: case.fleet.packages,
@@ -398,9 +407,13 @@ impl Row {
             _ => (self.render, self.floor),
         }
     }
+    /// render / floor: the median of the runs' own ratios (each run's CLI
+    /// and floor ran back to back, so load from elsewhere cancels out best),
+    /// else the ratio of the medians.
     fn ratio(&self) -> f64 {
         let (r, f) = self.times();
-        ms(r) / ms(f).max(f64::MIN_POSITIVE)
+        self.pair_ratio
+            .unwrap_or_else(|| ms(r) / ms(f).max(f64::MIN_POSITIVE))
     }
 }
 
