@@ -48,3 +48,7 @@ fuzz seconds="600":
     mkdir -p fuzz/corpus/render
     cp fixtures/*.yaml fuzz/corpus/render/
     cd fuzz && RUSTC_BOOTSTRAP=1 cargo fuzz run render corpus/render -- -max_total_time={{seconds}} -timeout=10 -rss_limit_mb=2048 -max_len=65536 -dict=render.dict
+
+# Benchmark synthetic fleets against the YAML floor (docs/performance.md).
+bench:
+    cargo bench -p egress-render-bench

@@ -155,17 +155,43 @@ pub fn run() -> ExitCode {
         None => {}
     }
     let mut stderr = io::stderr().lock();
-    let Ok(out) = render_to_string(&cli, &mut stderr) else {
+    let Ok(out) = render_output(&cli, &mut stderr) else {
         return ExitCode::from(1);
     };
     if let Some(file) = &cli.check {
-        return crate::check::against_file(file, &out, &mut stderr);
+        let text = match out {
+            Output::Yaml(rendered) => match rendered.to_yaml() {
+                Ok(text) => text,
+                Err(e) => {
+                    let _ = writeln!(stderr, "{e}");
+                    return ExitCode::from(1);
+                }
+            },
+            Output::Text(text) => text,
+        };
+        return crate::check::against_file(file, &text, &mut stderr);
     }
-    let mut stdout = io::stdout().lock();
-    match stdout
-        .write_all(out.as_bytes())
-        .and_then(|()| stdout.flush())
-    {
+    let mut stdout = io::BufWriter::with_capacity(1 << 16, io::stdout().lock());
+    let written = match &out {
+        // Streamed document by document: the output is never held whole.
+        // Rendering has succeeded, so stdout gets no partial output on an
+        // input error.
+        Output::Yaml(rendered) => {
+            let mut w = FmtToIo {
+                inner: &mut stdout,
+                error: None,
+            };
+            match rendered.write_yaml(&mut w) {
+                Ok(()) => Ok(()),
+                Err(e) => Err(w.error.unwrap_or_else(|| io::Error::other(e.to_string()))),
+            }
+        }
+        Output::Text(text) => stdout.write_all(text.as_bytes()),
+    };
+    // The process ends here: freeing every object one by one would be
+    // wasted work.
+    std::mem::forget(out);
+    match written.and_then(|()| stdout.flush()) {
         Ok(()) => ExitCode::SUCCESS,
         // `egress-render … | head` closes the pipe early: not an error.
         Err(e) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
@@ -176,19 +202,45 @@ pub fn run() -> ExitCode {
     }
 }
 
+/// What to print on success.
+enum Output {
+    /// YAML, streamed from the manifests.
+    Yaml(egress_render::Rendered),
+    /// Text ready to print (JSON).
+    Text(String),
+}
+
+/// `fmt::Write` onto an `io::Write`, keeping the I/O error.
+struct FmtToIo<'a, W: Write> {
+    inner: &'a mut W,
+    error: Option<io::Error>,
+}
+
+impl<W: Write> std::fmt::Write for FmtToIo<'_, W> {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        self.inner.write_all(s.as_bytes()).map_err(|e| {
+            self.error = Some(e);
+            std::fmt::Error
+        })
+    }
+}
+
 /// Everything but printing the result: read inputs, parse, render, report
 /// errors and warnings on `stderr`. `Err` means exit 1 with empty stdout.
-fn render_to_string(cli: &Cli, stderr: &mut impl Write) -> Result<String, ()> {
+fn render_output(cli: &Cli, stderr: &mut impl Write) -> Result<Output, ()> {
     let (inputs, read_errors) = input::read_all(&cli.paths);
     let mut packages = Vec::new();
     let mut errors = Vec::new();
-    for input in &inputs {
+    // Each input is freed once parsed.
+    for input in inputs {
         let parsed = egress_render::parse(&input.label, &input.bytes);
         packages.extend(parsed.packages);
         errors.extend(parsed.errors);
     }
     let options = cli.render.options();
     let result = egress_render::render(&packages, &options);
+    // Not freed one by one: the process is short-lived (see `run`).
+    std::mem::forget(packages);
     let (rendered, render_errors) = match result {
         Ok(r) => (Some(r), Vec::new()),
         Err(e) => (None, e.0),
@@ -227,11 +279,10 @@ fn render_to_string(cli: &Cli, stderr: &mut impl Write) -> Result<String, ()> {
     let Some(rendered) = rendered else {
         return Err(());
     };
-    let out = match cli.output {
-        Format::Yaml => rendered.to_yaml(),
-        Format::Json => rendered.to_json(),
-    };
-    out.map_err(|e| {
-        let _ = writeln!(stderr, "{e}");
-    })
+    match cli.output {
+        Format::Yaml => Ok(Output::Yaml(rendered)),
+        Format::Json => rendered.to_json().map(Output::Text).map_err(|e| {
+            let _ = writeln!(stderr, "{e}");
+        }),
+    }
 }

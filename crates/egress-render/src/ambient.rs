@@ -4,6 +4,7 @@
 
 use crate::check::Placed;
 use crate::error::{Error, ErrorKind};
+use crate::hash::FastHash;
 use crate::manifest::{
     AllowedRoutes, AuthorizationPolicy, AuthorizationPolicySpec, AuthorizationRule, GroupKind,
     Infrastructure, Listener, Manifest, ParametersRef, PolicyTargetRef, RouteNamespaces, RuleFrom,
@@ -12,7 +13,7 @@ use crate::manifest::{
 use crate::model::AllowRule;
 use crate::names;
 use crate::normalize::{Egress, Pair};
-use crate::objects::{package_meta, service_entry, shared_meta};
+use crate::objects::{package_meta, package_service_entries, shared_meta};
 use crate::options::{Options, UnscopedIdentity};
 use indexmap::IndexMap;
 use std::collections::{BTreeMap, BTreeSet, HashSet};
@@ -98,12 +99,7 @@ pub(crate) fn pair_set(set: &BTreeSet<Pair>) -> String {
 /// (first-seen order).
 pub(crate) fn package_objects<'a>(e: &Egress<'a>, options: &Options) -> Vec<Placed<'a>> {
     let pkg = e.pkg;
-    let mut out = Vec::new();
-    let mut se_names: IndexMap<&str, String> = IndexMap::new();
-    for (host, pairs) in &e.hosts {
-        let name = names::package_service_entry(&pkg.name, host, pairs);
-        se_names.insert(host, name.clone());
-        let mut meta = package_meta(pkg, name);
+    let mut out = package_service_entries(e, |meta| {
         meta.labels.insert(
             "istio.io/use-waypoint".to_string(),
             WAYPOINT_NAME.to_string(),
@@ -112,23 +108,19 @@ pub(crate) fn package_objects<'a>(e: &Egress<'a>, options: &Options) -> Vec<Plac
             "istio.io/use-waypoint-namespace".to_string(),
             WAYPOINT_NAMESPACE.to_string(),
         );
-        let first = e.rules.iter().find(|r| r.host == host).map(|r| r.rule);
-        out.push(
-            Placed::owned(
-                Manifest::ServiceEntry(service_entry(meta, host, pairs)),
-                pkg,
-                host,
-            )
-            .asked_by(first, "remoteHost"),
-        );
-    }
+    });
+    let se_names: IndexMap<&str, String, FastHash> = out
+        .iter()
+        .map(|p| (p.host, p.manifest.name().to_string()))
+        .collect();
 
     // One policy per (host, service account); a service account reaches only
     // the ports its own rules asked for (SPEC §8: the operator allowed any).
     // (host, service account) → (first rule, ports as strings).
-    type Policies<'r> = IndexMap<(&'r str, Option<&'r str>), (&'r AllowRule, Vec<String>)>;
-    let mut policies: Policies = IndexMap::new();
-    let mut seen: HashSet<(&str, Option<&str>, u16)> = HashSet::new();
+    type Policies<'r> =
+        IndexMap<(&'r str, Option<&'r str>), (&'r AllowRule, Vec<String>), FastHash>;
+    let mut policies: Policies = IndexMap::default();
+    let mut seen: HashSet<(&str, Option<&str>, u16), FastHash> = HashSet::default();
     for r in &e.rules {
         let key = (r.host, r.rule.service_account.as_deref());
         let (_, ports) = policies.entry(key).or_insert((r.rule, Vec::new()));

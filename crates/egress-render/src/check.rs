@@ -3,6 +3,7 @@
 //! (SPEC §7).
 
 use crate::error::{Error, ErrorKind};
+use crate::hash::FastHash;
 use crate::manifest::Manifest;
 use crate::model::{AllowRule, Package};
 use crate::names;
@@ -13,7 +14,7 @@ use std::collections::{HashMap, HashSet};
 pub(crate) struct Placed<'a> {
     pub manifest: Manifest,
     pub pkg: &'a Package,
-    pub host: String,
+    pub host: &'a str,
     pub shared: bool,
     /// The first rule that asked for the object, and the field that named it.
     pub rule: Option<(&'a AllowRule, &'static str)>,
@@ -23,18 +24,18 @@ pub(crate) struct Placed<'a> {
 }
 
 impl<'a> Placed<'a> {
-    pub fn owned(manifest: Manifest, pkg: &'a Package, host: &str) -> Self {
+    pub fn owned(manifest: Manifest, pkg: &'a Package, host: &'a str) -> Self {
         Placed {
             manifest,
             pkg,
-            host: host.to_string(),
+            host,
             shared: false,
             rule: None,
             what: None,
         }
     }
 
-    pub fn shared(manifest: Manifest, pkg: &'a Package, host: &str) -> Self {
+    pub fn shared(manifest: Manifest, pkg: &'a Package, host: &'a str) -> Self {
         Placed {
             shared: true,
             ..Placed::owned(manifest, pkg, host)
@@ -82,7 +83,8 @@ impl<'a> Placed<'a> {
 /// Objects that collide for the same two origins (the Gateway,
 /// VirtualService and ServiceEntry of two hosts) are reported together.
 pub(crate) fn collisions(placed: &[Placed]) -> Vec<Error> {
-    let mut seen: HashMap<(&str, &str, &str, &str), &Placed> = HashMap::new();
+    let mut seen: HashMap<(&str, &str, &str, &str), &Placed, FastHash> =
+        HashMap::with_capacity_and_hasher(placed.len(), FastHash::default());
     // (first origin, second origin) -> the colliding objects, in output order.
     let mut groups: Vec<((String, String), &Placed, Vec<String>)> = Vec::new();
     let mut group_of: HashMap<(String, String), usize> = HashMap::new();

@@ -52,6 +52,7 @@
 mod ambient;
 mod check;
 mod error;
+mod hash;
 mod manifest;
 mod model;
 pub mod names;
@@ -92,6 +93,14 @@ impl Rendered {
     /// Strings a YAML 1.1 reader would misread are quoted.
     pub fn to_yaml(&self) -> Result<String, Error> {
         yaml::to_yaml_stream(&self.manifests)
+            .map_err(|e| Error::new(ErrorKind::Syntax, format!("could not write YAML: {e}")))
+    }
+
+    /// [`Rendered::to_yaml`] written into `out` document by document, for
+    /// callers that stream the output rather than hold all of it. On error
+    /// `out` may hold the documents before the failing one.
+    pub fn write_yaml<W: std::fmt::Write>(&self, out: &mut W) -> Result<(), Error> {
+        yaml::write_yaml_stream(&self.manifests, out)
             .map_err(|e| Error::new(ErrorKind::Syntax, format!("could not write YAML: {e}")))
     }
 
@@ -154,7 +163,9 @@ pub fn render(packages: &[Package], options: &Options) -> Result<Rendered, Error
     errors.extend(ambient::conflicts(&ambient));
     errors.extend(sidecar::conflicts(&sidecar));
 
-    let mut placed: Vec<Placed> = Vec::new();
+    // Package-owned objects: at most one per host and one per rule.
+    let owned: usize = egresses.iter().map(|e| e.hosts.len() + e.rules.len()).sum();
+    let mut placed: Vec<Placed> = Vec::with_capacity(owned + 1);
     let mut warnings: Vec<Warning> = Vec::new();
     for e in &egresses {
         match e.mode {

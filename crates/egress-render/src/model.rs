@@ -234,13 +234,22 @@ impl AllowRule {
     /// The ports this rule lists: `ports` then `port`, duplicates dropped
     /// (SPEC §4). Empty when neither is given.
     pub fn listed_ports(&self) -> Vec<u16> {
-        // A set beside the list: `ports` may list all 65,535 ports, and a
-        // linear `contains` would make that quadratic.
-        let mut seen = std::collections::HashSet::with_capacity(self.ports.len() + 1);
         let mut out: Vec<u16> = Vec::with_capacity(self.ports.len() + 1);
-        for p in self.ports.iter().copied().chain(self.port) {
-            if seen.insert(p) {
-                out.push(p);
+        // Short lists: a linear search beats hashing. Long ones (`ports` may
+        // list all 65,535 ports): a set, so dropping duplicates stays linear.
+        if self.ports.len() <= 16 {
+            for p in self.ports.iter().copied().chain(self.port) {
+                if !out.contains(&p) {
+                    out.push(p);
+                }
+            }
+        } else {
+            // Long lists: a set, so that dropping duplicates stays linear.
+            let mut seen = std::collections::HashSet::with_capacity(self.ports.len() + 1);
+            for p in self.ports.iter().copied().chain(self.port) {
+                if seen.insert(p) {
+                    out.push(p);
+                }
             }
         }
         out
@@ -270,5 +279,36 @@ impl AllowRule {
     /// The selector, with `{}` treated as absent (the whole namespace).
     pub fn workload_selector(&self) -> Option<&Labels> {
         self.selector.as_ref().filter(|s| !s.is_empty())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn listed_ports_drop_duplicates_in_order_for_short_and_long_lists() {
+        for n in [3u16, 40] {
+            let mut ports: Vec<u16> = (1..=n).rev().collect();
+            ports.extend(1..=n);
+            let rule = AllowRule {
+                ports,
+                port: Some(1),
+                ..AllowRule::default()
+            };
+            let expected: Vec<u16> = (1..=n).rev().collect();
+            assert_eq!(rule.listed_ports(), expected, "n = {n}");
+        }
+        let rule = AllowRule {
+            ports: (100..130).collect(),
+            port: Some(7),
+            ..AllowRule::default()
+        };
+        assert_eq!(
+            rule.listed_ports().last(),
+            Some(&7),
+            "port comes after ports"
+        );
+        assert_eq!(rule.listed_ports().len(), 31);
     }
 }

@@ -9,21 +9,91 @@ use sha2::{Digest, Sha256};
 /// becomes one `-`; cut to 250 characters; strip leading and trailing
 /// characters that are not `a-z`.
 pub fn sanitize(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    let mut in_run = false;
-    for c in s.chars().flat_map(char::to_lowercase) {
-        if c.is_ascii_lowercase() || c.is_ascii_digit() {
-            out.push(c);
-            in_run = false;
-        } else if !in_run {
-            out.push('-');
-            in_run = true;
+    let mut out = Sanitizer::with_capacity(s.len());
+    out.push(s);
+    out.finish()
+}
+
+/// `sanitize` of a concatenation, fed piece by piece, so names are built
+/// without an intermediate string.
+struct Sanitizer {
+    out: String,
+    in_run: bool,
+}
+
+impl Sanitizer {
+    fn with_capacity(n: usize) -> Self {
+        Sanitizer {
+            out: String::with_capacity(n),
+            in_run: false,
         }
     }
-    // Only ASCII is pushed, so byte and char counts agree.
-    out.truncate(250);
-    out.trim_matches(|c: char| !c.is_ascii_lowercase())
-        .to_string()
+
+    fn push_lower(&mut self, c: char) {
+        if c.is_ascii_lowercase() || c.is_ascii_digit() {
+            self.out.push(c);
+            self.in_run = false;
+        } else if !self.in_run {
+            self.out.push('-');
+            self.in_run = true;
+        }
+    }
+
+    fn push(&mut self, s: &str) -> &mut Self {
+        if s.is_ascii() {
+            for b in s.bytes() {
+                self.push_lower(char::from(b.to_ascii_lowercase()));
+            }
+            return self;
+        }
+        for c in s.chars() {
+            if c.is_ascii() {
+                self.push_lower(c.to_ascii_lowercase());
+            } else {
+                for l in c.to_lowercase() {
+                    self.push_lower(l);
+                }
+            }
+        }
+        self
+    }
+
+    fn push_u16(&mut self, n: u16) -> &mut Self {
+        let mut digits = [0u8; 5];
+        let mut i = digits.len();
+        let mut n = n;
+        loop {
+            i -= 1;
+            if let Some(d) = digits.get_mut(i) {
+                *d = b'0' + (n % 10) as u8;
+            }
+            n /= 10;
+            if n == 0 || i == 0 {
+                break;
+            }
+        }
+        for &d in digits.get(i..).unwrap_or_default() {
+            self.push_lower(char::from(d));
+        }
+        self
+    }
+
+    fn finish(self) -> String {
+        let mut out = self.out;
+        // Only ASCII is pushed, so byte and char counts agree.
+        out.truncate(250);
+        let end = out
+            .bytes()
+            .rposition(|b| b.is_ascii_lowercase())
+            .map_or(0, |i| i + 1);
+        out.truncate(end);
+        let start = out
+            .bytes()
+            .position(|b| b.is_ascii_lowercase())
+            .unwrap_or(0);
+        out.drain(..start);
+        out
+    }
 }
 
 /// SPEC §4 `pp`: the pairs joined as `{port}-{protocol}` with `-`.
@@ -42,38 +112,52 @@ pub fn port_name(port: u16, protocol: Protocol) -> String {
 
 /// The package ServiceEntry name (SPEC §4).
 pub fn package_service_entry(pkg: &str, host: &str, pairs: &[(u16, Protocol)]) -> String {
-    sanitize(&format!("{pkg}-egress-{host}-{}", pp(pairs)))
+    let mut s = Sanitizer::with_capacity(pkg.len() + host.len() + 8 + 10 * pairs.len());
+    s.push(pkg).push("-egress-").push(host);
+    // `{host}-{pp}`: pp's pieces are joined with `-` too.
+    for &(port, proto) in pairs {
+        s.push("-").push_u16(port).push("-").push(proto.lower());
+    }
+    if pairs.is_empty() {
+        s.push("-");
+    }
+    s.finish()
 }
 
 /// The ambient AuthorizationPolicy name (SPEC §5).
 pub fn authorization_policy(host: &str, service_account: Option<&str>) -> String {
-    match service_account {
-        Some(sa) => sanitize(&format!("{host}-{sa}-egress")),
-        None => sanitize(&format!("{host}-egress")),
+    let mut s = Sanitizer::with_capacity(host.len() + 32);
+    s.push(host);
+    if let Some(sa) = service_account {
+        s.push("-").push(sa);
     }
+    s.push("-egress");
+    s.finish()
 }
 
 /// The Sidecar name for a selector (SPEC §6), keys in the order written.
 pub fn sidecar(pkg: &str, selector: Option<&Labels>) -> String {
+    let mut s = Sanitizer::with_capacity(pkg.len() + 32);
+    s.push(pkg).push("-egress");
     match selector {
         Some(sel) if !sel.is_empty() => {
-            let mut s = format!("{pkg}-egress");
             for (k, v) in sel {
-                s.push('-');
-                s.push_str(k);
-                s.push('-');
-                s.push_str(v);
+                s.push("-").push(k).push("-").push(v);
             }
-            sanitize(&s)
         }
-        _ => sanitize(&format!("{pkg}-egress-default")),
+        _ => {
+            s.push("-default");
+        }
     }
+    s.finish()
 }
 
 /// The shared Istio Gateway name for a host (SPEC §6): a DNS-1123 label,
 /// shortened with a SHA-256 suffix when longer than 63 characters.
 pub fn egress_gateway(host: &str) -> String {
-    let name = sanitize(&format!("gateway-{host}"));
+    let mut s = Sanitizer::with_capacity(host.len() + 8);
+    s.push("gateway-").push(host);
+    let name = s.finish();
     if name.len() <= 63 {
         return name;
     }
@@ -87,12 +171,16 @@ pub fn egress_gateway(host: &str) -> String {
 
 /// The shared VirtualService name for a host (SPEC §6).
 pub fn egress_virtual_service(host: &str) -> String {
-    sanitize(&format!("egress-vs-{host}"))
+    let mut s = Sanitizer::with_capacity(host.len() + 10);
+    s.push("egress-vs-").push(host);
+    s.finish()
 }
 
 /// The shared ServiceEntry name for a host (SPEC §6).
 pub fn egress_service_entry(host: &str) -> String {
-    sanitize(&format!("service-entry-{host}"))
+    let mut s = Sanitizer::with_capacity(host.len() + 14);
+    s.push("service-entry-").push(host);
+    s.finish()
 }
 
 /// The ownership annotation key of shared objects (SPEC §4).
@@ -110,27 +198,43 @@ pub fn network_policy(
     remote_namespace: Option<&str>,
     remote_selector: Option<&Labels>,
 ) -> String {
-    let rest = match description {
-        Some(d) if !d.is_empty() => d.to_string(),
+    let mut s = Sanitizer::with_capacity(pkg.len() + 64);
+    s.push("allow-")
+        .push(pkg)
+        .push("-")
+        .push(direction.as_str())
+        .push("-");
+    match description {
+        Some(d) if !d.is_empty() => {
+            s.push(d);
+        }
         _ => {
-            let mut parts: Vec<&str> = Vec::new();
+            // The parts joined with `-`; sanitize turns each run of
+            // separators into one `-` whether joined first or not.
+            let mut first = true;
+            let mut part = |s: &mut Sanitizer, p: &str| {
+                if !first {
+                    s.push("-");
+                }
+                first = false;
+                s.push(p);
+            };
             match selector {
-                None => parts.push("all pods"),
-                Some(sel) => parts.extend(sel.values().map(String::as_str)),
+                None => part(&mut s, "all pods"),
+                Some(sel) => sel.values().for_each(|v| part(&mut s, v)),
             }
             if let Some(gen) = remote_generated {
-                parts.push(gen);
+                part(&mut s, gen);
             } else {
-                parts.push(remote_namespace.unwrap_or(""));
+                part(&mut s, remote_namespace.unwrap_or(""));
                 match remote_selector {
-                    None => parts.push("all pods"),
-                    Some(sel) => parts.extend(sel.values().map(String::as_str)),
+                    None => part(&mut s, "all pods"),
+                    Some(sel) => sel.values().for_each(|v| part(&mut s, v)),
                 }
             }
-            parts.join("-")
         }
-    };
-    sanitize(&format!("allow-{pkg}-{}-{rest}", direction.as_str()))
+    }
+    s.finish()
 }
 
 /// An RFC 1123 label: `a-z0-9-`, 1–63 characters, no leading or trailing `-`.
@@ -149,16 +253,32 @@ pub fn is_dns_label(s: &str) -> bool {
 /// 63 characters, so a 250-character name without dots is valid (host names
 /// get their own 63-character check in [`host_problem`]).
 pub fn is_dns_subdomain(s: &str) -> bool {
-    !s.is_empty()
-        && s.len() <= 253
-        && s.split('.').all(|part| {
-            !part.is_empty()
-                && part
-                    .bytes()
-                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-                && !part.starts_with('-')
-                && !part.ends_with('-')
-        })
+    // One pass over the bytes, without a split searcher: this runs for
+    // every rendered object.
+    if s.is_empty() || s.len() > 253 {
+        return false;
+    }
+    let mut part_len = 0usize;
+    let mut prev = b'.';
+    for b in s.bytes() {
+        match b {
+            b'.' => {
+                if part_len == 0 || prev == b'-' {
+                    return false;
+                }
+                part_len = 0;
+            }
+            b'a'..=b'z' | b'0'..=b'9' | b'-' => {
+                if part_len == 0 && b == b'-' {
+                    return false;
+                }
+                part_len += 1;
+            }
+            _ => return false,
+        }
+        prev = b;
+    }
+    part_len > 0 && prev != b'-'
 }
 
 /// A Kubernetes label value: empty, or up to 63 characters of
@@ -284,6 +404,112 @@ fn strip_port(hostport: &str) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn is_dns_subdomain_is_labels_joined_by_dots() {
+        // Kubernetes' rule: no 63-character limit per part (unlike a host).
+        let part = |p: &str| {
+            !p.is_empty()
+                && p.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+                && !p.starts_with('-')
+                && !p.ends_with('-')
+        };
+        let reference = |s: &str| !s.is_empty() && s.len() <= 253 && s.split('.').all(part);
+        let alphabet = ["a", "-", ".", "0", "A", "_"];
+        let mut words = vec![String::new()];
+        for _ in 0..5 {
+            let longer: Vec<String> = words
+                .iter()
+                .flat_map(|w| alphabet.iter().map(move |c| format!("{w}{c}")))
+                .collect();
+            for w in &longer {
+                assert_eq!(is_dns_subdomain(w), reference(w), "{w:?}");
+            }
+            words = longer;
+        }
+        for s in [
+            "a".repeat(63),
+            "a".repeat(64),
+            format!("{}.b", "a".repeat(63)),
+            format!("b.{}", "a".repeat(64)),
+            vec!["a".repeat(63); 4].join("."),
+            format!("{}.a", vec!["a".repeat(63); 4].join(".")),
+        ] {
+            assert_eq!(is_dns_subdomain(&s), reference(&s), "{s:?}");
+        }
+    }
+
+    #[test]
+    fn names_built_piece_by_piece_equal_sanitize_of_the_whole() {
+        let long = "x.".repeat(200);
+        let cases: [(&str, &str); 5] = [
+            ("My_Pkg", "api.example.com"),
+            ("-x-", "--a..b--"),
+            ("\u{212A}elvin", "\u{130}stanbul.example"),
+            ("9lives", "1.2.3"),
+            ("a", &long),
+        ];
+        let pairs = [
+            (443, Protocol::Tls),
+            (80, Protocol::Http),
+            (9, Protocol::Tls),
+        ];
+        let mut sel = Labels::new();
+        sel.insert("App".into(), "We\u{212A}b".into());
+        sel.insert("tier".into(), "".into());
+        for (pkg, host) in cases {
+            for pairs in [&pairs[..], &pairs[..1], &[]] {
+                assert_eq!(
+                    package_service_entry(pkg, host, pairs),
+                    sanitize(&format!("{pkg}-egress-{host}-{}", pp(pairs)))
+                );
+            }
+            assert_eq!(
+                authorization_policy(host, Some(pkg)),
+                sanitize(&format!("{host}-{pkg}-egress"))
+            );
+            assert_eq!(
+                authorization_policy(host, None),
+                sanitize(&format!("{host}-egress"))
+            );
+            assert_eq!(
+                sidecar(pkg, Some(&sel)),
+                sanitize(&format!("{pkg}-egress-App-We\u{212A}b-tier-"))
+            );
+            assert_eq!(
+                sidecar(pkg, None),
+                sanitize(&format!("{pkg}-egress-default"))
+            );
+            assert_eq!(
+                egress_virtual_service(host),
+                sanitize(&format!("egress-vs-{host}"))
+            );
+            assert_eq!(
+                egress_service_entry(host),
+                sanitize(&format!("service-entry-{host}"))
+            );
+            assert_eq!(
+                network_policy(
+                    pkg,
+                    Direction::Egress,
+                    None,
+                    Some(&sel),
+                    None,
+                    Some(host),
+                    None
+                ),
+                sanitize(&format!("allow-{pkg}-Egress-We\u{212A}b--{host}-all pods"))
+            );
+            assert_eq!(
+                network_policy(pkg, Direction::Ingress, Some(host), None, None, None, None),
+                sanitize(&format!("allow-{pkg}-Ingress-{host}"))
+            );
+        }
+        assert_eq!(sanitize("\u{212A}"), "k", "the Kelvin sign lowercases to k");
+        assert_eq!(sanitize("--9a-b9--"), "a-b");
+        assert_eq!(sanitize("99"), "");
+    }
 
     #[test]
     fn sanitize_follows_the_spec() {

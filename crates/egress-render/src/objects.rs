@@ -1,17 +1,21 @@
 //! Object pieces both modes share: metadata of package-owned and shared
 //! objects (SPEC §4) and ServiceEntries.
 
-use crate::manifest::{ObjectMeta, OwnerReference, ServiceEntry, ServiceEntrySpec, ServicePort};
+use crate::check::Placed;
+use crate::manifest::{
+    Manifest, ObjectMeta, OwnerReference, ServiceEntry, ServiceEntrySpec, ServicePort,
+};
 use crate::model::Package;
 use crate::names;
-use crate::normalize::Pair;
+use crate::normalize::{Egress, Pair};
 use crate::options::Options;
 use indexmap::IndexMap;
 use std::collections::BTreeMap;
 
 /// Metadata of an object a package owns.
 pub(crate) fn package_meta(pkg: &Package, name: String) -> ObjectMeta {
-    let mut labels = IndexMap::new();
+    // Room for the mode-specific labels callers add.
+    let mut labels = IndexMap::with_capacity(4);
     labels.insert("uds/package".to_string(), pkg.name.clone());
     labels.insert("uds/generation".to_string(), pkg.generation.to_string());
     ObjectMeta {
@@ -41,7 +45,7 @@ pub(crate) fn shared_meta<'a>(
     users: impl IntoIterator<Item = &'a Package>,
     options: &Options,
 ) -> ObjectMeta {
-    let mut labels = IndexMap::new();
+    let mut labels = IndexMap::with_capacity(3);
     labels.insert("uds/package".to_string(), uds_package.to_string());
     labels.insert(
         "uds/generation".to_string(),
@@ -85,4 +89,26 @@ pub(crate) fn service_entry(metadata: ObjectMeta, host: &str, pairs: &[Pair]) ->
             export_to: vec![".".to_string()],
         },
     }
+}
+
+/// The package's ServiceEntries, one per host in host-map order (SPEC §4);
+/// `extra` adds the mode's own metadata (ambient: the waypoint labels).
+pub(crate) fn package_service_entries<'a>(
+    e: &Egress<'a>,
+    extra: impl Fn(&mut ObjectMeta),
+) -> Vec<Placed<'a>> {
+    e.hosts
+        .iter()
+        .map(|(&host, pairs)| {
+            let name = names::package_service_entry(&e.pkg.name, host, pairs);
+            let mut meta = package_meta(e.pkg, name);
+            extra(&mut meta);
+            Placed::owned(
+                Manifest::ServiceEntry(service_entry(meta, host, pairs)),
+                e.pkg,
+                host,
+            )
+            .asked_by(e.first_rule(host), "remoteHost")
+        })
+        .collect()
 }

@@ -413,6 +413,7 @@ impl Cx {
             rule.invalid_fields.push("*".to_string());
             return rule;
         };
+        rule.field_pos.reserve(m.len());
         for (key, value) in m {
             rule.field_pos.insert(key.clone(), value.pos);
         }

@@ -580,7 +580,7 @@ fn sidecar_access(e: &Egress) -> (Vec<Access>, Vec<Finding>) {
         for (host, pairs) in &e.hosts {
             for &(port, protocol) in pairs {
                 let mut rules = asked
-                    .get(&(host.as_str(), port, protocol))
+                    .get(&(*host, port, protocol))
                     .cloned()
                     .unwrap_or_default();
                 rules.sort_unstable();
@@ -592,7 +592,7 @@ fn sidecar_access(e: &Egress) -> (Vec<Access>, Vec<Finding>) {
                     package: pkg.name.clone(),
                     mode: Mode::Sidecar,
                     who: who.clone(),
-                    host: host.clone(),
+                    host: host.to_string(),
                     port,
                     protocol,
                     requested: !rules.is_empty(),
@@ -769,13 +769,13 @@ fn gateway_port_findings(e: &Egress, options: &Options) -> Vec<Finding> {
 fn shared_host_findings(egresses: &[Egress]) -> Vec<Finding> {
     let mut by_host: BTreeMap<&str, Vec<(&Egress, PortsAndRules)>> = BTreeMap::new();
     for e in egresses {
+        // Each host's rules, gathered in one pass over the package's rules.
+        let mut rules_of: BTreeMap<&str, BTreeSet<usize>> = BTreeMap::new();
+        for r in &e.rules {
+            rules_of.entry(r.host).or_default().insert(r.rule.index);
+        }
         for host in e.hosts.keys() {
-            let rules: BTreeSet<usize> = e
-                .rules
-                .iter()
-                .filter(|r| r.host == host.as_str())
-                .map(|r| r.rule.index)
-                .collect();
+            let rules: BTreeSet<usize> = rules_of.remove(host).unwrap_or_default();
             let ports: BTreeSet<u16> = e
                 .hosts
                 .get(host)

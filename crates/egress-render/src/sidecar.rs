@@ -5,6 +5,7 @@
 
 use crate::check::Placed;
 use crate::error::{Error, ErrorKind, Warning, WarningKind};
+use crate::hash::FastHash;
 use crate::manifest::{
     Destination, Gateway, GatewayServer, GatewaySpec, HttpMatch, HttpRoute, Manifest,
     OutboundTrafficPolicy, PortSelector, RouteDestination, ServerTls, ServicePort, Sidecar,
@@ -13,10 +14,10 @@ use crate::manifest::{
 use crate::model::{Labels, Protocol};
 use crate::names;
 use crate::normalize::{Egress, Pair};
-use crate::objects::{package_meta, service_entry, shared_meta};
+use crate::objects::{package_meta, package_service_entries, service_entry, shared_meta};
 use crate::options::Options;
 use indexmap::IndexMap;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 pub(crate) const GATEWAY_NAMESPACE: &str = "istio-egress-gateway";
 const GATEWAY_SERVICE: &str = "egressgateway.istio-egress-gateway.svc.cluster.local";
@@ -124,18 +125,19 @@ pub(crate) struct SelectorGroup<'a> {
 /// The package's distinct selectors, first-seen, compared as maps. The
 /// audit report (`report.rs`) groups workloads the same way.
 pub(crate) fn selectors<'a>(e: &Egress<'a>) -> Vec<SelectorGroup<'a>> {
-    let mut out: IndexMap<Vec<(String, String)>, SelectorGroup<'a>> = IndexMap::new();
-    let mut seen: std::collections::HashSet<(usize, &str)> = std::collections::HashSet::new();
+    let mut out: IndexMap<Vec<(String, String)>, SelectorGroup<'a>, FastHash> = IndexMap::default();
+    // (group, host) pairs already listed: no scan of a group's hosts.
+    let mut listed: HashSet<(usize, &str), FastHash> = HashSet::default();
     for r in &e.rules {
         let sel = r.rule.workload_selector();
         let entry = out.entry(selector_key(sel));
-        let group_index = entry.index();
+        let index = entry.index();
         let group = entry.or_insert_with(|| SelectorGroup {
             selector: sel,
             hosts: Vec::new(),
             first_rule: r.rule.index,
         });
-        if seen.insert((group_index, r.host)) {
+        if listed.insert((index, r.host)) {
             group.hosts.push(r.host);
         }
     }
@@ -145,19 +147,7 @@ pub(crate) fn selectors<'a>(e: &Egress<'a>) -> Vec<SelectorGroup<'a>> {
 /// The package's ServiceEntries (host-map order) and Sidecars (first-seen).
 pub(crate) fn package_objects<'a>(e: &Egress<'a>) -> Vec<Placed<'a>> {
     let pkg = e.pkg;
-    let mut out = Vec::new();
-    for (host, pairs) in &e.hosts {
-        let meta = package_meta(pkg, names::package_service_entry(&pkg.name, host, pairs));
-        let first = e.rules.iter().find(|r| r.host == host).map(|r| r.rule);
-        out.push(
-            Placed::owned(
-                Manifest::ServiceEntry(service_entry(meta, host, pairs)),
-                pkg,
-                host,
-            )
-            .asked_by(first, "remoteHost"),
-        );
-    }
+    let mut out = package_service_entries(e, |_| {});
     for SelectorGroup {
         selector: sel,
         hosts,
@@ -210,20 +200,19 @@ pub(crate) fn shared_objects<'a>(sidecar: &[&Egress<'a>], options: &Options) -> 
             continue;
         };
         let owner = owner_egress.pkg;
-        let first = owner_egress
-            .rules
-            .iter()
-            .find(|r| r.host == host)
-            .map(|r| r.rule);
+        let first = owner_egress.first_rule(host);
         let pairs: Vec<Pair> = pairs.into_iter().collect();
-        let meta = |name: String| {
-            shared_meta(
-                name,
-                GATEWAY_NAMESPACE,
-                "shared-egress-resource",
-                users.iter().map(|e| e.pkg),
-                options,
-            )
+        // The three objects share one set of users: annotate once, clone.
+        let template = shared_meta(
+            String::new(),
+            GATEWAY_NAMESPACE,
+            "shared-egress-resource",
+            users.iter().map(|e| e.pkg),
+            options,
+        );
+        let meta = |name: String| crate::manifest::ObjectMeta {
+            name,
+            ..template.clone()
         };
         let gateway_name = names::egress_gateway(host);
         let mut selector = IndexMap::new();
@@ -379,7 +368,7 @@ pub(crate) fn warnings(e: &Egress, options: &Options) -> Vec<Warning> {
             ));
         }
     }
-    let all_hosts: Vec<&str> = e.hosts.keys().map(String::as_str).collect();
+    let all_hosts: Vec<&str> = e.hosts.keys().copied().collect();
     for SelectorGroup {
         selector: sel,
         hosts,
@@ -392,7 +381,7 @@ pub(crate) fn warnings(e: &Egress, options: &Options) -> Vec<Warning> {
         // Only the first few other hosts are named; find them without
         // walking every host for every selector (both can be thousands).
         // The group's hosts are a subset of the package's.
-        let asked: std::collections::HashSet<&str> = hosts.iter().copied().collect();
+        let asked: HashSet<&str, FastHash> = hosts.iter().copied().collect();
         let shown: Vec<&str> = all_hosts
             .iter()
             .copied()

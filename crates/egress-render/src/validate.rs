@@ -5,6 +5,7 @@
 //! `sidecar`.
 
 use crate::error::{Error, ErrorKind};
+use crate::hash::FastHash;
 use crate::model::{AllowRule, Direction, Mode, Package};
 use crate::names;
 use crate::options::Options;
@@ -64,7 +65,7 @@ pub(crate) fn package(pkg: &Package, options: &Options) -> Vec<Error> {
 /// §2.2: at most one Package per namespace. Reported on every Package after
 /// the first in (file, document) order, naming the first.
 pub(crate) fn one_package_per_namespace(packages: &[Package]) -> Vec<Error> {
-    let mut by_ns: HashMap<&str, Vec<&Package>> = HashMap::new();
+    let mut by_ns: HashMap<&str, Vec<&Package>, FastHash> = HashMap::default();
     for p in packages.iter().filter(|p| !p.namespace.is_empty()) {
         by_ns.entry(&p.namespace).or_default().push(p);
     }
@@ -297,7 +298,8 @@ fn suggest_subdomain(s: &str) -> String {
 
 /// §2.11: within one package, one host:port with two protocols.
 fn port_protocol_conflicts(pkg: &Package, errors: &mut Vec<Error>) {
-    let mut seen: HashMap<(&str, u16), (crate::model::Protocol, usize)> = HashMap::new();
+    let mut seen: HashMap<(&str, u16), (crate::model::Protocol, usize), FastHash> =
+        HashMap::default();
     for rule in pkg.allow.iter().filter(|r| !r.is_invalid("*")) {
         let Some(host) = &rule.remote_host else {
             continue;
@@ -334,7 +336,7 @@ fn port_protocol_conflicts(pkg: &Package, errors: &mut Vec<Error>) {
 
 /// §2.14: two rules generating the same NetworkPolicy name.
 fn network_policy_collisions(pkg: &Package, errors: &mut Vec<Error>) {
-    let mut seen: HashMap<String, usize> = HashMap::new();
+    let mut seen: HashMap<String, usize, FastHash> = HashMap::default();
     for rule in &pkg.allow {
         let Some(direction) = rule.direction else {
             continue;

@@ -381,15 +381,49 @@ fn budget_message(e: &serde_saphyr::Error) -> Option<String> {
 /// Serialize documents as a YAML stream, each opened by `---`.
 pub(crate) fn to_yaml_stream<T: serde::Serialize>(docs: &[T]) -> Result<String, String> {
     let mut out = String::new();
+    write_yaml_stream(docs, &mut out)?;
+    Ok(out)
+}
+
+/// [`to_yaml_stream`] into any writer, one document at a time, so a caller
+/// can stream the output instead of holding all of it.
+pub(crate) fn write_yaml_stream<T: serde::Serialize, W: fmt::Write>(
+    docs: &[T],
+    out: &mut W,
+) -> Result<(), String> {
+    use std::fmt::Write as _;
+    let mut ends_with_newline = EndsWithNewline {
+        inner: out,
+        last: 0,
+    };
     for doc in docs {
-        out.push_str("---\n");
-        serde_saphyr::to_fmt_writer_with_options(&mut out, doc, serializer_options())
+        ends_with_newline
+            .write_str("---\n")
             .map_err(|e| e.to_string())?;
-        if !out.ends_with('\n') {
-            out.push('\n');
+        serde_saphyr::to_fmt_writer_with_options(&mut ends_with_newline, doc, serializer_options())
+            .map_err(|e| e.to_string())?;
+        if ends_with_newline.last != b'\n' {
+            ends_with_newline
+                .write_str("\n")
+                .map_err(|e| e.to_string())?;
         }
     }
-    Ok(out)
+    Ok(())
+}
+
+/// A writer that remembers the last byte written.
+struct EndsWithNewline<'w, W> {
+    inner: &'w mut W,
+    last: u8,
+}
+
+impl<W: fmt::Write> fmt::Write for EndsWithNewline<'_, W> {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        if let Some(&b) = s.as_bytes().last() {
+            self.last = b;
+        }
+        self.inner.write_str(s)
+    }
 }
 
 #[cfg(test)]
