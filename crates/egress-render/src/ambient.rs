@@ -2,7 +2,7 @@
 //! shared egress waypoint and an AuthorizationPolicy per (host, service
 //! account); one shared waypoint Gateway.
 
-use crate::check::Placed;
+use crate::check::{MadeFor, Placed};
 use crate::error::{Error, ErrorKind};
 use crate::hash::FastHash;
 use crate::manifest::{
@@ -181,10 +181,7 @@ pub(crate) fn package_objects<'a>(e: &Egress<'a>, options: &Options) -> Vec<Plac
                     "remoteHost"
                 },
             )
-            .made_for(match sa {
-                Some(sa) => format!("host {host} and serviceAccount {sa}"),
-                None => format!("host {host} without serviceAccount"),
-            }),
+            .made_for(MadeFor::Identity(host, sa)),
         );
     }
     out

@@ -20,7 +20,7 @@ pub(crate) struct Placed<'a> {
     pub rule: Option<(&'a AllowRule, &'static str)>,
     /// What the object was made for, when more than its host (a selector, a
     /// service account).
-    pub what: Option<String>,
+    pub what: Option<MadeFor<'a>>,
 }
 
 impl<'a> Placed<'a> {
@@ -49,7 +49,7 @@ impl<'a> Placed<'a> {
     }
 
     /// What the object was made for, e.g. `selector {app: web}`.
-    pub fn made_for(mut self, what: String) -> Self {
+    pub fn made_for(mut self, what: MadeFor<'a>) -> Self {
         self.what = Some(what);
         self
     }
@@ -60,7 +60,7 @@ impl<'a> Placed<'a> {
             .map(|(r, _)| format!(" (allow[{}])", r.index))
             .unwrap_or_default();
         if let Some(what) = &self.what {
-            format!("{what}{rule} in package {}", self.pkg.id())
+            format!("{}{rule} in package {}", what.describe(), self.pkg.id())
         } else if self.host.is_empty() {
             format!("package {}", self.pkg.id())
         } else if self.shared {
@@ -75,6 +75,28 @@ impl<'a> Placed<'a> {
             )
         } else {
             format!("host {}{rule} in package {}", self.host, self.pkg.id())
+        }
+    }
+}
+
+/// What an object was made for beyond its host, kept as references and
+/// described only when a collision is reported.
+pub(crate) enum MadeFor<'a> {
+    /// An AuthorizationPolicy: a host and a service account, or none.
+    Identity(&'a str, Option<&'a str>),
+    /// A Sidecar: a selector, or the whole namespace.
+    Selector(Option<&'a crate::model::Labels>),
+}
+
+impl MadeFor<'_> {
+    fn describe(&self) -> String {
+        match self {
+            MadeFor::Identity(host, Some(sa)) => format!("host {host} and serviceAccount {sa}"),
+            MadeFor::Identity(host, None) => format!("host {host} without serviceAccount"),
+            MadeFor::Selector(Some(s)) => {
+                format!("selector {}", crate::sidecar::show_selector(s))
+            }
+            MadeFor::Selector(None) => "no selector (the whole namespace)".to_string(),
         }
     }
 }

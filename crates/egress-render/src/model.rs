@@ -144,19 +144,18 @@ pub struct Package {
     /// [`crate::parse`]), so validation does not report them as missing.
     pub invalid_fields: Vec<String>,
     /// Positions of the metadata fields written (`metadata`,
-    /// `metadata.name`, `metadata.namespace`, `metadata.generation`), for
-    /// error messages.
-    pub field_pos: IndexMap<String, Pos>,
+    /// `metadata.name`, `metadata.namespace`, `metadata.generation`,
+    /// `metadata.uid`), for error messages. A short list: one lookup per
+    /// error, and no allocation per field for the packages that have none.
+    pub field_pos: Vec<(&'static str, Pos)>,
 }
 
 impl Package {
     /// Where a metadata field was written; else where `metadata` was;
     /// else the document.
     pub fn pos_of(&self, field: &str) -> Pos {
-        self.field_pos
-            .get(field)
-            .or_else(|| self.field_pos.get("metadata"))
-            .copied()
+        field_pos(&self.field_pos, field)
+            .or_else(|| field_pos(&self.field_pos, "metadata"))
             .unwrap_or(self.source.pos)
     }
 
@@ -190,8 +189,9 @@ pub struct AllowRule {
     pub index: usize,
     /// Position of the entry.
     pub pos: Pos,
-    /// Positions of the fields written, by field name, for error messages.
-    pub field_pos: IndexMap<String, Pos>,
+    /// Positions of the fields egress rendering reads, by field name, for
+    /// error messages (see [`Package::field_pos`]).
+    pub field_pos: Vec<(&'static str, Pos)>,
     /// `direction`.
     pub direction: Option<Direction>,
     /// `description`.
@@ -228,7 +228,7 @@ pub struct AllowRule {
 impl AllowRule {
     /// Where a field of this rule was written, or the rule itself.
     pub fn pos_of(&self, field: &str) -> Pos {
-        self.field_pos.get(field).copied().unwrap_or(self.pos)
+        field_pos(&self.field_pos, field).unwrap_or(self.pos)
     }
 
     /// The ports this rule lists: `ports` then `port`, duplicates dropped
@@ -280,6 +280,11 @@ impl AllowRule {
     pub fn workload_selector(&self) -> Option<&Labels> {
         self.selector.as_ref().filter(|s| !s.is_empty())
     }
+}
+
+/// The position recorded for `field`.
+fn field_pos(positions: &[(&'static str, Pos)], field: &str) -> Option<Pos> {
+    positions.iter().find(|(f, _)| *f == field).map(|&(_, p)| p)
 }
 
 #[cfg(test)]

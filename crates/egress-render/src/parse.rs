@@ -128,6 +128,34 @@ fn yaml_hint(message: &str) -> String {
     hint.to_string()
 }
 
+/// The metadata fields whose positions errors point at.
+const METADATA_FIELDS: [&str; 4] = [
+    "metadata.name",
+    "metadata.namespace",
+    "metadata.generation",
+    "metadata.uid",
+];
+
+/// The `allow[]` fields whose positions errors point at.
+const RULE_FIELDS: [&str; 16] = [
+    "direction",
+    "description",
+    "remoteHost",
+    "remoteProtocol",
+    "port",
+    "ports",
+    "selector",
+    "podLabels",
+    "serviceAccount",
+    "remoteGenerated",
+    "remoteNamespace",
+    "remoteSelector",
+    "remotePodLabels",
+    "remoteCidr",
+    "remoteServiceAccount",
+    "labels",
+];
+
 /// One document, converted.
 struct DocOutcome {
     pos: Pos,
@@ -317,11 +345,16 @@ impl Cx {
         };
         let mut ignored = Vec::new();
         if let Some(node) = get(root, "metadata") {
-            pkg.field_pos.insert("metadata".to_string(), node.pos);
+            pkg.field_pos.push(("metadata", node.pos));
         }
         if let Some(meta) = self.map(root, "metadata", "metadata") {
             for (key, node) in meta {
-                pkg.field_pos.insert(format!("metadata.{key}"), node.pos);
+                if let Some(field) = METADATA_FIELDS
+                    .iter()
+                    .find(|f| f.strip_prefix("metadata.") == Some(key.as_str()))
+                {
+                    pkg.field_pos.push((field, node.pos));
+                }
             }
             pkg.name = self
                 .string(meta, "name", "metadata.name", None, &mut ignored)
@@ -413,9 +446,10 @@ impl Cx {
             rule.invalid_fields.push("*".to_string());
             return rule;
         };
-        rule.field_pos.reserve(m.len());
         for (key, value) in m {
-            rule.field_pos.insert(key.clone(), value.pos);
+            if let Some(field) = RULE_FIELDS.iter().find(|f| **f == key.as_str()) {
+                rule.field_pos.push((field, value.pos));
+            }
         }
         let r = Some(index);
         let mut invalid = Vec::new();

@@ -3,7 +3,7 @@
 //! Istio Gateway, VirtualService and ServiceEntry in the egress gateway
 //! namespace.
 
-use crate::check::Placed;
+use crate::check::{MadeFor, Placed};
 use crate::error::{Error, ErrorKind, Warning, WarningKind};
 use crate::hash::FastHash;
 use crate::manifest::{
@@ -154,11 +154,8 @@ pub(crate) fn package_objects<'a>(e: &Egress<'a>) -> Vec<Placed<'a>> {
         first_rule,
     } in selectors(e)
     {
-        let first = pkg.allow.iter().find(|r| r.index == first_rule);
-        let what = match sel {
-            Some(s) => format!("selector {}", show_selector(s)),
-            None => "no selector (the whole namespace)".to_string(),
-        };
+        // A rule's index is its position in `allow[]`.
+        let first = pkg.allow.get(first_rule);
         out.push(
             Placed::owned(
                 Manifest::Sidecar(Sidecar {
@@ -176,7 +173,7 @@ pub(crate) fn package_objects<'a>(e: &Egress<'a>) -> Vec<Placed<'a>> {
                 hosts.first().copied().unwrap_or(""),
             )
             .asked_by(first, "selector")
-            .made_for(what),
+            .made_for(MadeFor::Selector(sel)),
         );
     }
     out
