@@ -311,6 +311,10 @@ pub fn is_qualified_name(s: &str) -> bool {
 /// Why a `remoteHost` is not a bare lowercase DNS name, with the fix
 /// (SPEC §2.9); `None` when it is one.
 pub fn host_problem(host: &str) -> Option<(String, String)> {
+    // The common case first: a valid host needs none of the diagnosis below.
+    if host.len() <= 253 && host.split('.').all(is_dns_label) {
+        return None;
+    }
     let h = host.trim();
     if let Some(idx) = h.find("://") {
         let rest = &h[idx + 3..];
