@@ -228,15 +228,11 @@ impl<W: Write> std::fmt::Write for FmtToIo<'_, W> {
 /// Everything but printing the result: read inputs, parse, render, report
 /// errors and warnings on `stderr`. `Err` means exit 1 with empty stdout.
 fn render_output(cli: &Cli, stderr: &mut impl Write) -> Result<Output, ()> {
-    let (inputs, read_errors) = input::read_all(&cli.paths);
-    let mut packages = Vec::new();
-    let mut errors = Vec::new();
-    // Each input is freed once parsed.
-    for input in inputs {
-        let parsed = egress_render::parse(&input.label, &input.bytes);
-        packages.extend(parsed.packages);
-        errors.extend(parsed.errors);
-    }
+    let input::Loaded {
+        packages,
+        mut errors,
+        read_errors,
+    } = input::load(&cli.paths);
     let options = cli.render.options();
     let result = egress_render::render(&packages, &options);
     // Not freed one by one: the process is short-lived (see `run`).

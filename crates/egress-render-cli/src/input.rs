@@ -109,3 +109,29 @@ fn yaml_files(
     }
     Ok(())
 }
+
+/// Everything read from PATH arguments: the packages, the problems the
+/// library found in them, and the paths that could not be read.
+pub struct Loaded {
+    pub packages: Vec<egress_render::Package>,
+    pub errors: Vec<egress_render::Error>,
+    pub read_errors: Vec<String>,
+}
+
+/// Read and parse every input named by `paths`, freeing each input as soon
+/// as it is parsed.
+pub fn load(paths: &[PathBuf]) -> Loaded {
+    let (inputs, read_errors) = read_all(paths);
+    let mut packages = Vec::new();
+    let mut errors = Vec::new();
+    for input in inputs {
+        let parsed = egress_render::parse(&input.label, &input.bytes);
+        packages.extend(parsed.packages);
+        errors.extend(parsed.errors);
+    }
+    Loaded {
+        packages,
+        errors,
+        read_errors,
+    }
+}

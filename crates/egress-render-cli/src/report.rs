@@ -128,14 +128,11 @@ fn load(
     which: &str,
     stderr: &mut impl Write,
 ) -> Result<Report, ()> {
-    let (inputs, read_errors) = input::read_all(paths);
-    let mut packages = Vec::new();
-    let mut errors = Vec::new();
-    for input in &inputs {
-        let parsed = egress_render::parse(&input.label, &input.bytes);
-        packages.extend(parsed.packages);
-        errors.extend(parsed.errors);
-    }
+    let input::Loaded {
+        packages,
+        mut errors,
+        read_errors,
+    } = input::load(paths);
     let report = match egress_render::report(&packages, options) {
         Ok(r) => Some(r),
         Err(e) => {
