@@ -163,27 +163,14 @@ impl Fleet {
     }
 }
 
-/// The YAML library's parse options as the renderer sets them (budgets
-/// scaled to the input, so a large fleet is not refused).
-fn parse_options(len: usize) -> serde_saphyr::Options {
-    let scaled = len.saturating_add(1024);
-    let mut budget = serde_saphyr::Budget::default();
-    budget.max_events = scaled;
-    budget.max_nodes = scaled;
-    budget.max_documents = scaled;
-    budget.max_total_scalar_bytes = scaled;
-    budget.max_depth = 64;
-    let mut options = serde_saphyr::Options::default();
-    options.budget = Some(budget);
-    options.with_snippet = false;
-    options
-}
-
 /// Floor, reading: every document into a generic tree (`serde_json::Value`),
 /// the cheapest thing that still builds each document.
 pub fn floor_parse(text: &str) -> Result<Vec<serde_json::Value>, String> {
-    serde_saphyr::from_str_multiple_with_options(text, parse_options(text.len()))
-        .map_err(|e| e.to_string())
+    serde_saphyr::from_str_multiple_with_options(
+        text,
+        egress_render::yaml_parse_options(text.len()),
+    )
+    .map_err(|e| e.to_string())
 }
 
 /// Floor, writing: the given documents as a `---` stream, with the same

@@ -272,7 +272,7 @@ pub(crate) struct YamlError {
 /// Budgets that scale with the input, so that a 100,000-document fleet
 /// parses while amplification (alias bombs) and deep nesting are refused
 /// by serde-saphyr's fixed alias and depth limits.
-fn parse_options(input_len: usize) -> serde_saphyr::Options {
+pub fn parse_options(input_len: usize) -> serde_saphyr::Options {
     // Each event, node and document needs at least one byte of input, so
     // these caps never refuse honest input; aliases are what can exceed them.
     let scaled = input_len.saturating_add(1024);
