@@ -3,7 +3,7 @@
 
 use crate::input;
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use egress_render::{Mode, Options, UnscopedIdentity};
+use egress_render::{Mode, Options, Release};
 use std::io::{self, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -68,42 +68,44 @@ pub enum Command {
 /// The render options, shared by the main command and `report`.
 #[derive(Debug, Args)]
 pub struct RenderArgs {
-    /// Mode of packages that do not set spec.network.serviceMesh.mode.
-    #[arg(long, value_enum, default_value_t = ModeArg::Ambient)]
-    pub mode: ModeArg,
+    /// The UDS Core release whose operator's output to render: MAJOR.MINOR
+    /// (0.56 to 1.11), MAJOR.MINOR.PATCH or latest (= 1.11). It decides the
+    /// ambient layout, apiVersions, default ports and mode, and the rules.
+    #[arg(long, value_name = "VERSION", default_value = "latest", value_parser = release)]
+    pub uds_core: Release,
 
-    /// SPIFFE trust domain of AuthorizationPolicy principals.
-    #[arg(long, default_value = "cluster.local", value_parser = non_empty)]
-    pub trust_domain: String,
+    /// Mode of packages that do not set spec.network.serviceMesh.mode
+    /// [default: the release's: sidecar before 0.60, then ambient].
+    #[arg(long, value_enum)]
+    pub mode: Option<ModeArg>,
 
-    /// Who an ambient rule without serviceAccount admits: the namespace's
-    /// default service account, or (as UDS Core's operator does) the whole
-    /// namespace.
-    #[arg(long, value_enum, default_value_t = IdentityArg::DefaultSa)]
-    pub unscoped_identity: IdentityArg,
+    /// Namespace of Packages without metadata.namespace (as kubectl apply -n
+    /// or a Zarf deploy gives it).
+    #[arg(short = 'n', long, value_name = "NS")]
+    pub namespace: Option<String>,
 
     /// The uds/generation label of shared objects.
     #[arg(long, default_value_t = 1)]
     pub shared_generation: u64,
 
-    /// Ports the sidecar egress gateway exposes (comma-separated); sidecar
-    /// rules on other ports get a warning.
+    /// Ports the sidecar egress gateway exposes (comma-separated); a sidecar
+    /// rule on another port fails, as the operator fails it.
     #[arg(long, value_delimiter = ',', default_value = "80,443", value_parser = clap::value_parser!(u16).range(1..))]
     pub gateway_ports: Vec<u16>,
+
+    /// Leave out the NetworkPolicy of each remoteHost rule.
+    #[arg(long)]
+    pub no_network_policies: bool,
 }
 
-fn non_empty(s: &str) -> Result<String, String> {
-    if s.trim().is_empty() {
-        Err("must not be empty".to_string())
-    } else {
-        Ok(s.to_string())
-    }
+fn release(s: &str) -> Result<Release, String> {
+    Release::parse(s)
 }
 
 /// `--mode`.
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum ModeArg {
-    /// Istio ambient mode (UDS Core's default).
+    /// Istio ambient mode.
     Ambient,
     /// Istio sidecar mode.
     Sidecar,
@@ -118,30 +120,19 @@ pub enum Format {
     Json,
 }
 
-/// `--unscoped-identity`.
-#[derive(Debug, Clone, Copy, ValueEnum)]
-pub enum IdentityArg {
-    /// The namespace's `default` service account.
-    DefaultSa,
-    /// Every workload in the namespace.
-    Namespace,
-}
-
 impl RenderArgs {
     /// The library's options.
     pub fn options(&self) -> Options {
         Options {
-            default_mode: match self.mode {
+            uds_core: self.uds_core,
+            default_mode: self.mode.map(|m| match m {
                 ModeArg::Ambient => Mode::Ambient,
                 ModeArg::Sidecar => Mode::Sidecar,
-            },
-            trust_domain: self.trust_domain.clone(),
-            unscoped_identity: match self.unscoped_identity {
-                IdentityArg::DefaultSa => UnscopedIdentity::DefaultServiceAccount,
-                IdentityArg::Namespace => UnscopedIdentity::Namespace,
-            },
+            }),
+            default_namespace: self.namespace.clone(),
             shared_generation: self.shared_generation,
             gateway_ports: self.gateway_ports.clone(),
+            network_policies: !self.no_network_policies,
         }
     }
 }

@@ -1,9 +1,6 @@
-//! Ambient mode (SPEC §5): per package a ServiceEntry per host bound to the
-//! shared egress waypoint and an AuthorizationPolicy per (host, service
-//! account); one shared waypoint Gateway.
+//! Ambient mode (SPEC §5): the per-package layout of 0.56–0.58, the central
+//! layout of 0.59 and later, and the shared egress waypoint.
 
-use crate::check::{MadeFor, Placed};
-use crate::error::{Error, ErrorKind};
 use crate::hash::FastHash;
 use crate::manifest::{
     AllowedRoutes, AuthorizationPolicy, AuthorizationPolicySpec, AuthorizationRule, GroupKind,
@@ -12,201 +9,237 @@ use crate::manifest::{
 };
 use crate::model::AllowRule;
 use crate::names;
-use crate::normalize::{Egress, Pair};
-use crate::objects::{package_meta, package_service_entries, shared_meta};
-use crate::options::{Options, UnscopedIdentity};
+use crate::normalize::{Egress, Identity};
+use crate::objects::{bind_to_waypoint, package_meta, security_istio, service_entry, shared_meta};
+use crate::placed::{MadeFor, OwnedGroup, Placed, Slot};
+use crate::plan::Plan;
 use indexmap::IndexMap;
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet};
 
-pub(crate) const WAYPOINT_NAME: &str = "egress-waypoint";
-pub(crate) const WAYPOINT_NAMESPACE: &str = "istio-egress-ambient";
-
-/// The cross-package rule of §5: ambient packages naming one host must ask
-/// for the same set of pairs. Each package that differs from the first (in
-/// namespace/name order) is reported, so the result does not depend on the
-/// order of the input.
-pub(crate) fn conflicts(ambient: &[&Egress]) -> Vec<Error> {
-    let mut by_host: BTreeMap<&str, Vec<(&Egress, BTreeSet<Pair>)>> = BTreeMap::new();
-    for e in ambient {
-        for (host, pairs) in &e.hosts {
-            by_host
-                .entry(host)
-                .or_default()
-                .push((e, pairs.iter().copied().collect()));
-        }
-    }
-    // The first rule of each package naming a host, to point errors at.
-    let mut first_rule: std::collections::HashMap<(&str, &str, &str), &crate::model::AllowRule> =
-        std::collections::HashMap::new();
-    for e in ambient {
-        for r in &e.rules {
-            first_rule
-                .entry((e.pkg.namespace.as_str(), e.pkg.name.as_str(), r.host))
-                .or_insert(r.rule);
-        }
-    }
-    let mut errors = Vec::new();
-    for (host, mut users) in by_host {
-        users.sort_by(|a, b| {
-            (&a.0.pkg.namespace, &a.0.pkg.name).cmp(&(&b.0.pkg.namespace, &b.0.pkg.name))
-        });
-        let Some(((first, first_set), rest)) = users.split_first() else {
-            continue;
-        };
-        for (other, set) in rest {
-            if set == first_set {
-                continue;
-            }
-            let at = first_rule
-                .get(&(other.pkg.namespace.as_str(), other.pkg.name.as_str(), host))
-                .map(|r| (r.index, r.pos_of("remoteHost")));
-            let mut err = Error::new(
-                ErrorKind::AmbientHostConflict,
-                format!(
-                    "host {host} is requested with {} by package {} ({}) but with {} by package {} ({}); ambient packages that share a host through the egress waypoint must request the same ports and protocols",
-                    pair_set(first_set),
-                    first.pkg.id(),
-                    first.pkg.source.file,
-                    pair_set(set),
-                    other.pkg.id(),
-                    other.pkg.source.file,
-                ),
-            )
-            .in_package(other.pkg)
-            .field("remoteHost")
-            .help(format!(
-                "make both packages request the same ports and protocols for {host}"
-            ));
-            if let Some((index, pos)) = at {
-                err = err.rule(index).at(pos);
-            }
-            errors.push(err);
-        }
-    }
-    errors
-}
-
-/// `{443/TLS, 80/HTTP}`, sorted.
-pub(crate) fn pair_set(set: &BTreeSet<Pair>) -> String {
-    let items: Vec<String> = set
-        .iter()
-        .map(|(p, proto)| format!("{p}/{proto}"))
-        .collect();
-    format!("{{{}}}", items.join(", "))
-}
-
-/// The package's ServiceEntries (host-map order) and AuthorizationPolicies
-/// (first-seen order).
-pub(crate) fn package_objects<'a>(e: &Egress<'a>, options: &Options) -> Vec<Placed<'a>> {
+/// §5.1 (0.56–0.58): the package's ServiceEntry per host and its
+/// AuthorizationPolicy per rule. Rules that make one policy name are
+/// applied in order and the last wins; each policy's `targetRef` names the
+/// ServiceEntry of *its rule's* pairs, as the operator computes it (the
+/// `dangling-target` warning says when that one does not exist).
+pub(crate) fn per_package_objects<'a>(e: &Egress<'a>, index: usize, plan: &Plan) -> Vec<Placed<'a>> {
     let pkg = e.pkg;
-    let mut out = package_service_entries(e, |meta| {
-        meta.labels.insert(
-            "istio.io/use-waypoint".to_string(),
-            WAYPOINT_NAME.to_string(),
-        );
-        meta.labels.insert(
-            "istio.io/use-waypoint-namespace".to_string(),
-            WAYPOINT_NAMESPACE.to_string(),
-        );
-    });
-    let se_names: IndexMap<&str, String, FastHash> = out
+    let version = plan.behaviour.istio_version;
+    let slot = |group, seq| Slot::Package {
+        package: index,
+        group,
+        seq,
+    };
+    let mut out: Vec<Placed> = e
+        .hosts
         .iter()
-        .map(|p| (p.host, p.manifest.name().to_string()))
-        .collect();
-
-    // One policy per (host, service account); a service account reaches only
-    // the ports its own rules asked for (SPEC §8: the operator allowed any).
-    // (host, service account) → (first rule, ports as strings).
-    type Policies<'r> =
-        IndexMap<(&'r str, Option<&'r str>), (&'r AllowRule, Vec<String>), FastHash>;
-    let mut policies: Policies = IndexMap::default();
-    let mut seen: HashSet<(&str, Option<&str>, u16), FastHash> = HashSet::default();
-    for r in &e.rules {
-        let key = (r.host, r.rule.service_account.as_deref());
-        let (_, ports) = policies.entry(key).or_insert((r.rule, Vec::new()));
-        for &p in &r.ports {
-            if seen.insert((key.0, key.1, p)) {
-                ports.push(p.to_string());
-            }
-        }
-    }
-    for ((host, sa), (first, ports)) in policies {
-        let source = match (sa, options.unscoped_identity) {
-            (Some(sa), _) => RuleSource {
-                principals: vec![principal(options, &pkg.namespace, sa)],
-                namespaces: Vec::new(),
-            },
-            (None, UnscopedIdentity::DefaultServiceAccount) => RuleSource {
-                principals: vec![principal(options, &pkg.namespace, "default")],
-                namespaces: Vec::new(),
-            },
-            (None, UnscopedIdentity::Namespace) => RuleSource {
-                principals: Vec::new(),
-                namespaces: vec![pkg.namespace.clone()],
-            },
-        };
-        let mut meta = package_meta(pkg, names::authorization_policy(host, sa));
-        meta.labels
-            .insert("uds/for".to_string(), "egress".to_string());
-        let target = se_names.get(host).cloned().unwrap_or_default();
-        out.push(
-            Placed::owned(
-                Manifest::AuthorizationPolicy(AuthorizationPolicy {
-                    api_version: "security.istio.io/v1",
-                    kind: "AuthorizationPolicy",
-                    metadata: meta,
-                    spec: AuthorizationPolicySpec {
-                        action: "ALLOW",
-                        target_ref: PolicyTargetRef {
-                            group: "networking.istio.io",
-                            kind: "ServiceEntry",
-                            name: target,
-                        },
-                        rules: vec![AuthorizationRule {
-                            from: vec![RuleFrom { source }],
-                            to: vec![RuleTo {
-                                operation: RuleOperation { ports },
-                            }],
-                        }],
-                    },
-                }),
+        .enumerate()
+        .map(|(seq, (&host, pairs))| {
+            let mut meta = package_meta(pkg, names::package_service_entry(&pkg.name, host, pairs));
+            bind_to_waypoint(&mut meta);
+            Placed::new(
+                Manifest::ServiceEntry(service_entry(version, meta, host, pairs)),
+                slot(OwnedGroup::ServiceEntries, seq),
                 pkg,
                 host,
             )
-            .asked_by(
-                Some(first),
-                if sa.is_some() {
-                    "serviceAccount"
-                } else {
-                    "remoteHost"
-                },
+            .asked_by(e.first_rule(host), "remoteHost")
+        })
+        .collect();
+    let mut policies: IndexMap<String, (&str, &AllowRule, String), FastHash> = IndexMap::default();
+    for r in &e.rules {
+        let name = names::authorization_policy(r.host, r.rule.service_account.as_deref());
+        let target = names::package_service_entry(&pkg.name, r.host, &r.pairs());
+        policies.insert(name, (r.host, r.rule, target));
+    }
+    for (seq, (name, (host, rule, target))) in policies.into_iter().enumerate() {
+        let from = identity_sources(std::iter::once(Identity::of(pkg, rule)));
+        let mut meta = package_meta(pkg, name);
+        meta.labels.insert("uds/for".to_string(), "egress".to_string());
+        let sa = rule.service_account.as_deref();
+        out.push(
+            Placed::new(
+                Manifest::AuthorizationPolicy(authorization_policy(
+                    version,
+                    meta,
+                    target,
+                    vec![AuthorizationRule {
+                        from,
+                        to: Vec::new(),
+                    }],
+                )),
+                slot(OwnedGroup::Policies, seq),
+                pkg,
+                host,
             )
+            .asked_by(Some(rule), if sa.is_some() { "serviceAccount" } else { "remoteHost" })
             .made_for(MadeFor::Identity(host, sa)),
         );
     }
     out
 }
 
-/// The SPIFFE principal of a service account.
-pub(crate) fn principal(options: &Options, namespace: &str, sa: &str) -> String {
-    format!("{}/ns/{namespace}/sa/{sa}", options.trust_domain)
+/// §5.2 (0.59+): per host named by an ambient package, one ServiceEntry and
+/// one AuthorizationPolicy in `istio-egress-ambient`, with one rule per port
+/// admitting the owners and the Anywhere participants.
+pub(crate) fn central_objects<'a>(plan: &Plan<'a>) -> Vec<Placed<'a>> {
+    let version = plan.behaviour.istio_version;
+    let participants: Vec<_> = plan
+        .of_mode(crate::model::Mode::Ambient)
+        .flat_map(|(_, e)| e.participants.iter())
+        .collect();
+    let mut out = Vec::with_capacity(plan.ambient.len() * 2);
+    for (&host, shared) in &plan.ambient {
+        let Some(owner) = shared.users.first().and_then(|&i| plan.package(i)) else {
+            continue;
+        };
+        let users = shared.users.iter().filter_map(|&i| plan.package(i)).map(|e| e.pkg);
+        let meta = |name: String| {
+            shared_meta(
+                name,
+                names::AMBIENT_NAMESPACE,
+                names::AMBIENT_SHARED_PACKAGE,
+                users.clone(),
+                plan.options,
+            )
+        };
+        let se_name = names::ambient_service_entry(host);
+        let mut se_meta = meta(se_name.clone());
+        bind_to_waypoint(&mut se_meta);
+        let first = owner.first_rule(host);
+        out.push(
+            Placed::new(
+                Manifest::ServiceEntry(service_entry(version, se_meta, host, &shared.pairs)),
+                Slot::AmbientHost { host, seq: 0 },
+                owner.pkg,
+                host,
+            )
+            .asked_by(first, "remoteHost"),
+        );
+
+        // Port → who may use it: the owners' rules for the host, then the
+        // participants.
+        let mut by_port: BTreeMap<u16, BTreeSet<Identity>> = BTreeMap::new();
+        for e in shared.users.iter().filter_map(|&i| plan.package(i)) {
+            for r in e.rules.iter().filter(|r| r.host == host) {
+                for &port in &r.ports {
+                    by_port.entry(port).or_default().insert(Identity::of(e.pkg, r.rule));
+                }
+            }
+        }
+        for (&port, who) in by_port.iter_mut() {
+            for p in &participants {
+                if p.ports.as_ref().is_none_or(|ports| ports.contains(&port)) {
+                    who.insert(p.identity);
+                }
+            }
+        }
+        let rules = by_port
+            .into_iter()
+            .map(|(port, who)| AuthorizationRule {
+                from: identity_sources(who),
+                to: vec![RuleTo {
+                    operation: RuleOperation {
+                        ports: vec![port.to_string()],
+                    },
+                }],
+            })
+            .collect();
+        let mut ap_meta = meta(names::ambient_authorization_policy(host));
+        ap_meta.labels.insert("uds/for".to_string(), "egress".to_string());
+        out.push(
+            Placed::new(
+                Manifest::AuthorizationPolicy(authorization_policy(version, ap_meta, se_name, rules)),
+                Slot::AmbientHost { host, seq: 1 },
+                owner.pkg,
+                host,
+            )
+            .asked_by(first, "remoteHost"),
+        );
+    }
+    out
 }
 
-/// The shared egress waypoint, when any ambient package has egress.
-pub(crate) fn waypoint<'a>(ambient: &[&Egress<'a>], options: &Options) -> Option<Placed<'a>> {
-    let first = ambient.first()?;
+/// `from`: the principals, then the namespaces, each sorted and present
+/// only when not empty (SPEC §5.2).
+fn identity_sources<'a>(who: impl IntoIterator<Item = Identity<'a>>) -> Vec<RuleFrom> {
+    let mut principals = BTreeSet::new();
+    let mut namespaces = BTreeSet::new();
+    for identity in who {
+        match identity {
+            Identity::ServiceAccount {
+                namespace,
+                service_account,
+            } => {
+                principals.insert(names::principal(namespace, service_account));
+            }
+            Identity::Namespace(ns) => {
+                namespaces.insert(ns.to_string());
+            }
+        }
+    }
+    let mut from = Vec::new();
+    if !principals.is_empty() {
+        from.push(RuleFrom {
+            source: RuleSource {
+                principals: principals.into_iter().collect(),
+                namespaces: Vec::new(),
+            },
+        });
+    }
+    if !namespaces.is_empty() {
+        from.push(RuleFrom {
+            source: RuleSource {
+                principals: Vec::new(),
+                namespaces: namespaces.into_iter().collect(),
+            },
+        });
+    }
+    from
+}
+
+fn authorization_policy(
+    version: &'static str,
+    metadata: crate::manifest::ObjectMeta,
+    target: String,
+    rules: Vec<AuthorizationRule>,
+) -> AuthorizationPolicy {
+    AuthorizationPolicy {
+        api_version: security_istio(version),
+        kind: "AuthorizationPolicy",
+        metadata,
+        spec: AuthorizationPolicySpec {
+            action: "ALLOW",
+            target_ref: PolicyTargetRef {
+                group: "networking.istio.io",
+                kind: "ServiceEntry",
+                name: target,
+            },
+            rules,
+        },
+    }
+}
+
+/// §5.3: the shared egress waypoint, when any ambient package has a
+/// remoteHost rule; its owners are those packages.
+pub(crate) fn waypoint<'a>(plan: &Plan<'a>) -> Option<Placed<'a>> {
+    let mut owners = plan
+        .of_mode(crate::model::Mode::Ambient)
+        .map(|(_, e)| e)
+        .filter(|e| !e.rules.is_empty())
+        .peekable();
+    let first = owners.peek()?.pkg;
     let mut meta = shared_meta(
-        WAYPOINT_NAME.to_string(),
-        WAYPOINT_NAMESPACE,
-        "shared-ambient-egress-resource",
-        ambient.iter().map(|e| e.pkg),
-        options,
+        names::WAYPOINT_NAME.to_string(),
+        names::AMBIENT_NAMESPACE,
+        names::AMBIENT_SHARED_PACKAGE,
+        owners.map(|e| e.pkg),
+        plan.options,
     );
     meta.labels.insert(
         "istio.io/gateway-name".to_string(),
-        WAYPOINT_NAME.to_string(),
+        names::WAYPOINT_NAME.to_string(),
     );
-    Some(Placed::shared(
+    Some(Placed::new(
         Manifest::Waypoint(Waypoint {
             api_version: "gateway.networking.k8s.io/v1",
             kind: "Gateway",
@@ -215,7 +248,7 @@ pub(crate) fn waypoint<'a>(ambient: &[&Egress<'a>], options: &Options) -> Option
                 gateway_class_name: "istio-waypoint",
                 listeners: vec![Listener {
                     name: "mesh",
-                    port: 15008,
+                    port: names::HBONE_PORT,
                     protocol: "HBONE",
                     allowed_routes: AllowedRoutes {
                         namespaces: RouteNamespaces { from: "All" },
@@ -234,7 +267,8 @@ pub(crate) fn waypoint<'a>(ambient: &[&Egress<'a>], options: &Options) -> Option
                 },
             },
         }),
-        first.pkg,
+        Slot::Waypoint,
+        first,
         "",
     ))
 }

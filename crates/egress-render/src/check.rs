@@ -1,107 +1,14 @@
-//! Checks on what was rendered: name collisions (SPEC §2.13), Kubernetes
-//! metadata rules as a safety net (SPEC §2.12), and referential integrity
-//! (SPEC §7).
+//! Checks on what was built: objects the API server or Istio would refuse
+//! (SPEC §2.15), name collisions (§2.16), and referential integrity (§7).
 
 use crate::error::{Error, ErrorKind};
 use crate::hash::FastHash;
 use crate::manifest::Manifest;
-use crate::model::{AllowRule, Package};
 use crate::names;
+use crate::placed::Placed;
 use std::collections::{HashMap, HashSet};
 
-/// A rendered object with the package, host and rule it was made for, so
-/// that a problem with it can be traced back to the input.
-pub(crate) struct Placed<'a> {
-    pub manifest: Manifest,
-    pub pkg: &'a Package,
-    pub host: &'a str,
-    pub shared: bool,
-    /// The first rule that asked for the object, and the field that named it.
-    pub rule: Option<(&'a AllowRule, &'static str)>,
-    /// What the object was made for, when more than its host (a selector, a
-    /// service account).
-    pub what: Option<MadeFor<'a>>,
-}
-
-impl<'a> Placed<'a> {
-    pub fn owned(manifest: Manifest, pkg: &'a Package, host: &'a str) -> Self {
-        Placed {
-            manifest,
-            pkg,
-            host,
-            shared: false,
-            rule: None,
-            what: None,
-        }
-    }
-
-    pub fn shared(manifest: Manifest, pkg: &'a Package, host: &'a str) -> Self {
-        Placed {
-            shared: true,
-            ..Placed::owned(manifest, pkg, host)
-        }
-    }
-
-    /// The rule (first to ask for the object) and the field naming it.
-    pub fn asked_by(mut self, rule: Option<&'a AllowRule>, field: &'static str) -> Self {
-        self.rule = rule.map(|r| (r, field));
-        self
-    }
-
-    /// What the object was made for, e.g. `selector {app: web}`.
-    pub fn made_for(mut self, what: MadeFor<'a>) -> Self {
-        self.what = Some(what);
-        self
-    }
-
-    fn origin(&self) -> String {
-        let rule = self
-            .rule
-            .map(|(r, _)| format!(" (allow[{}])", r.index))
-            .unwrap_or_default();
-        if let Some(what) = &self.what {
-            format!("{}{rule} in package {}", what.describe(), self.pkg.id())
-        } else if self.host.is_empty() {
-            format!("package {}", self.pkg.id())
-        } else if self.shared {
-            let at = self
-                .rule
-                .map(|(r, _)| format!(", allow[{}]", r.index))
-                .unwrap_or_default();
-            format!(
-                "host {} (first requested by package {}{at})",
-                self.host,
-                self.pkg.id()
-            )
-        } else {
-            format!("host {}{rule} in package {}", self.host, self.pkg.id())
-        }
-    }
-}
-
-/// What an object was made for beyond its host, kept as references and
-/// described only when a collision is reported.
-pub(crate) enum MadeFor<'a> {
-    /// An AuthorizationPolicy: a host and a service account, or none.
-    Identity(&'a str, Option<&'a str>),
-    /// A Sidecar: a selector, or the whole namespace.
-    Selector(Option<&'a crate::model::Labels>),
-}
-
-impl MadeFor<'_> {
-    fn describe(&self) -> String {
-        match self {
-            MadeFor::Identity(host, Some(sa)) => format!("host {host} and serviceAccount {sa}"),
-            MadeFor::Identity(host, None) => format!("host {host} without serviceAccount"),
-            MadeFor::Selector(Some(s)) => {
-                format!("selector {}", crate::sidecar::show_selector(s))
-            }
-            MadeFor::Selector(None) => "no selector (the whole namespace)".to_string(),
-        }
-    }
-}
-
-/// §2.13: two different objects with the same kind, namespace and name.
+/// §2.16: two different objects with the same kind, namespace and name.
 /// Objects that collide for the same two origins (the Gateway,
 /// VirtualService and ServiceEntry of two hosts) are reported together.
 pub(crate) fn collisions(placed: &[Placed]) -> Vec<Error> {
@@ -153,9 +60,9 @@ pub(crate) fn collisions(placed: &[Placed]) -> Vec<Error> {
         .collect()
 }
 
-/// §2.12 as a safety net over every rendered object. The validation of
-/// package fields reports these problems with better messages first; this
-/// catches anything a future change lets through.
+/// §2.15: Kubernetes metadata rules over every built object. The
+/// validation of package fields reports most of these with better messages
+/// first; this catches the rest (a rule's NetworkPolicy labels, long names).
 pub(crate) fn metadata(placed: &[Placed]) -> Vec<Error> {
     let mut errors = Vec::new();
     for p in placed {
@@ -199,6 +106,75 @@ pub(crate) fn metadata(placed: &[Placed]) -> Vec<Error> {
     errors
 }
 
+/// §2.15: what Istio or the API server refuses in an object's spec: an
+/// Istio Gateway name longer than a DNS label, a Gateway without servers or
+/// a VirtualService without routes (`ports: []` before 0.59), an empty
+/// `ipBlock.cidr`. The operator fails the package, so the render fails.
+pub(crate) fn refused_specs(placed: &[Placed]) -> Vec<Error> {
+    let mut errors = Vec::new();
+    for p in placed {
+        let m = &p.manifest;
+        let mut problem = |message: String, help: &str, field: &'static str| {
+            let mut e = Error::new(ErrorKind::MetadataLimit, message)
+                .in_package(p.pkg)
+                .field(field)
+                .help(help);
+            if let Some((r, _)) = p.rule {
+                e = e.rule(r.index).at(r.pos_of(field));
+            }
+            errors.push(e);
+        };
+        match m {
+            Manifest::Gateway(g) if !names::is_dns_label(&g.metadata.name) => problem(
+                format!(
+                    "the egress Gateway for host {} would be named {:?} ({} characters); Istio refuses a Gateway name longer than 63 characters, so UDS Core fails the package",
+                    p.host,
+                    g.metadata.name,
+                    g.metadata.name.len()
+                ),
+                "use a host name of at most 55 characters (the Gateway is named gateway-{host}), or move the package to ambient mode",
+                "remoteHost",
+            ),
+            Manifest::Gateway(g) if g.spec.servers.is_empty() => problem(
+                format!(
+                    "the egress Gateway for host {} has no server: every rule for it has ports: [], which this release takes as no port, and Istio refuses a Gateway without servers",
+                    p.host
+                ),
+                "list the ports the host needs, or remove ports: [] (the default port is then used)",
+                "ports",
+            ),
+            Manifest::VirtualService(v) if v.spec.tls.is_empty() && v.spec.http.is_empty() => {
+                problem(
+                    format!(
+                        "the VirtualService for host {} has no route: every rule for it has ports: [], and Istio refuses a VirtualService without routes",
+                        p.host
+                    ),
+                    "list the ports the host needs, or remove ports: [] (the default port is then used)",
+                    "ports",
+                )
+            }
+            Manifest::NetworkPolicy(n)
+                if n.spec
+                    .egress
+                    .iter()
+                    .flat_map(|e| &e.to)
+                    .any(|peer| peer.ip_block.as_ref().is_some_and(|b| b.cidr.is_empty())) =>
+            {
+                problem(
+                    format!(
+                        "remoteCidr is empty beside remoteHost {}: the NetworkPolicy {} would have ipBlock.cidr \"\", which the API server refuses, so UDS Core fails the package",
+                        p.host, n.metadata.name
+                    ),
+                    "remove remoteCidr: remoteHost already says where the traffic goes",
+                    "remoteCidr",
+                )
+            }
+            _ => {}
+        }
+    }
+    errors
+}
+
 /// Referential integrity (SPEC §7), as a list of problems (empty when the
 /// output is sound): every AuthorizationPolicy's `targetRef` names a
 /// ServiceEntry of the output in its namespace, every VirtualService's
@@ -228,8 +204,8 @@ pub fn reference_problems(manifests: &[Manifest]) -> Vec<String> {
                 gateways.insert((m.namespace(), m.name()));
             }
             Manifest::Waypoint(w) => {
-                has_waypoint |= w.metadata.name == crate::ambient::WAYPOINT_NAME
-                    && w.metadata.namespace == crate::ambient::WAYPOINT_NAMESPACE;
+                has_waypoint |= w.metadata.name == names::WAYPOINT_NAME
+                    && w.metadata.namespace == names::AMBIENT_NAMESPACE;
             }
             _ => {}
         }
@@ -267,7 +243,7 @@ pub fn reference_problems(manifests: &[Manifest]) -> Vec<String> {
                         .labels
                         .get("istio.io/use-waypoint")
                         .map(String::as_str)
-                        == Some(crate::ambient::WAYPOINT_NAME) =>
+                        == Some(names::WAYPOINT_NAME) =>
             {
                 problems.push(format!(
                         "ServiceEntry {}/{} is bound to the egress waypoint, which is not in the output",

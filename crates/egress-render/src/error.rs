@@ -2,6 +2,7 @@
 //! formats them (`Display`).
 
 use crate::model::{Package, Pos, Source};
+use crate::text::elide;
 use std::fmt;
 
 /// What kind of problem an [`Error`] is, and the SPEC rule it enforces.
@@ -25,30 +26,34 @@ pub enum ErrorKind {
     DuplicateNamespace,
     /// Mutually exclusive remote fields combined (§2.3).
     ExclusiveFields,
-    /// `remoteProtocol` without `remoteHost` (§2.4).
+    /// `remoteProtocol` that does not fit the rule or the release (§2.4).
     ProtocolWithoutHost,
     /// `remoteHost`/`remoteProtocol` on an Ingress rule (§2.5).
     RemoteHostOnIngress,
     /// A wildcard `remoteHost` (§2.6).
     WildcardHost,
-    /// `serviceAccount` outside an ambient remoteHost rule (§2.7).
+    /// `serviceAccount` where the release does not accept it (§2.7).
     ServiceAccountMisuse,
-    /// `remoteHost` is not a bare lowercase DNS name (§2.9).
+    /// A rule that names no remote, from 1.0 (§2.9).
+    RemoteRequired,
+    /// `remoteHost` is not a bare lowercase DNS name (§2.10).
     InvalidHost,
-    /// `serviceAccount` is not a DNS-1123 subdomain (§2.10).
+    /// `serviceAccount` or a selector label is not valid (§2.11).
     InvalidServiceAccount,
-    /// One package asks for the same host:port with two protocols (§2.11).
+    /// One host:port asked for with two protocols, in one package or across
+    /// packages of one mode (§2.12).
     PortProtocolConflict,
-    /// A rendered object would break Kubernetes metadata rules (§2.12).
-    MetadataLimit,
-    /// Two rendered objects share kind, namespace and name (§2.13).
-    NameCollision,
-    /// Two rules of a package generate the same NetworkPolicy name (§2.14).
-    NetworkPolicyCollision,
-    /// Ambient packages ask for different port sets on one host (§5).
+    /// Before 0.59, ambient packages ask for different pairs on one host
+    /// (§2.13).
     AmbientHostConflict,
-    /// Sidecar packages ask for one host:port with different protocols (§6).
-    SidecarProtocolConflict,
+    /// A sidecar port the egress gateway does not expose (§2.14).
+    GatewayPort,
+    /// A rendered object the API server or Istio would refuse (§2.15).
+    MetadataLimit,
+    /// Two rendered objects share kind, namespace and name (§2.16).
+    NameCollision,
+    /// Two rules of a package generate the same NetworkPolicy name (§2.17).
+    NetworkPolicyCollision,
     /// A warning, refused because warnings are denied.
     DeniedWarning,
 }
@@ -65,23 +70,24 @@ impl ErrorKind {
             ErrorKind::Metadata => "metadata",
             ErrorKind::DuplicateNamespace => "duplicate-namespace",
             ErrorKind::ExclusiveFields => "exclusive-fields",
-            ErrorKind::ProtocolWithoutHost => "protocol-without-host",
+            ErrorKind::ProtocolWithoutHost => "remote-protocol",
             ErrorKind::RemoteHostOnIngress => "remote-host-on-ingress",
             ErrorKind::WildcardHost => "wildcard-host",
             ErrorKind::ServiceAccountMisuse => "service-account",
+            ErrorKind::RemoteRequired => "remote-required",
             ErrorKind::InvalidHost => "invalid-host",
-            ErrorKind::InvalidServiceAccount => "invalid-service-account",
+            ErrorKind::InvalidServiceAccount => "invalid-name",
             ErrorKind::PortProtocolConflict => "port-protocol-conflict",
-            ErrorKind::MetadataLimit => "metadata-limit",
+            ErrorKind::AmbientHostConflict => "ambient-port-sets",
+            ErrorKind::GatewayPort => "gateway-port",
+            ErrorKind::MetadataLimit => "refused-object",
             ErrorKind::NameCollision => "name-collision",
             ErrorKind::NetworkPolicyCollision => "network-policy-name",
-            ErrorKind::AmbientHostConflict => "ambient-host-conflict",
-            ErrorKind::SidecarProtocolConflict => "sidecar-protocol-conflict",
             ErrorKind::DeniedWarning => "warning",
         }
     }
 
-    /// The SPEC section this kind enforces, e.g. `§2.9`.
+    /// The SPEC section this kind enforces, e.g. `§2.10`.
     pub fn spec_rule(self) -> &'static str {
         match self {
             ErrorKind::Syntax | ErrorKind::Encoding => "§2",
@@ -94,42 +100,18 @@ impl ErrorKind {
             ErrorKind::RemoteHostOnIngress => "§2.5",
             ErrorKind::WildcardHost => "§2.6",
             ErrorKind::ServiceAccountMisuse => "§2.7",
-            ErrorKind::InvalidHost => "§2.9",
-            ErrorKind::InvalidServiceAccount => "§2.10",
-            ErrorKind::PortProtocolConflict => "§2.11",
-            ErrorKind::MetadataLimit => "§2.12",
-            ErrorKind::NameCollision => "§2.13",
-            ErrorKind::NetworkPolicyCollision => "§2.14",
-            ErrorKind::AmbientHostConflict => "§5",
-            ErrorKind::SidecarProtocolConflict => "§6",
-            ErrorKind::DeniedWarning => "§6",
+            ErrorKind::RemoteRequired => "§2.9",
+            ErrorKind::InvalidHost => "§2.10",
+            ErrorKind::InvalidServiceAccount => "§2.11",
+            ErrorKind::PortProtocolConflict => "§2.12",
+            ErrorKind::AmbientHostConflict => "§2.13",
+            ErrorKind::GatewayPort => "§2.14",
+            ErrorKind::MetadataLimit => "§2.15",
+            ErrorKind::NameCollision => "§2.16",
+            ErrorKind::NetworkPolicyCollision => "§2.17",
+            ErrorKind::DeniedWarning => "§0",
         }
     }
-}
-
-/// The longest message or help text kept whole; longer ones (a 50 MB
-/// `remoteHost` quoted back) keep their start and end.
-const MAX_TEXT: usize = 1024;
-
-/// `text`, with its middle replaced by a note when it is longer than
-/// [`MAX_TEXT`] bytes, so one huge value cannot flood the report.
-pub(crate) fn elide(text: String) -> String {
-    if text.len() <= MAX_TEXT {
-        return text;
-    }
-    let head_end = (0..=MAX_TEXT / 2)
-        .rev()
-        .find(|&i| text.is_char_boundary(i))
-        .unwrap_or(0);
-    let tail_start = (text.len() - MAX_TEXT / 4..text.len())
-        .find(|&i| text.is_char_boundary(i))
-        .unwrap_or(text.len());
-    format!(
-        "{}…[{} bytes elided]…{}",
-        text.get(..head_end).unwrap_or(""),
-        tail_start - head_end,
-        text.get(tail_start..).unwrap_or("")
-    )
 }
 
 /// One problem with the input: where it is, what is wrong, how to fix it.
@@ -140,6 +122,8 @@ pub struct Error {
     pub file: String,
     /// The document's number in the file, from 1; 0 when not known.
     pub document: usize,
+    /// The index in a List document's `items`, when the Package is one.
+    pub item: Option<usize>,
     /// Line and column, when known.
     pub pos: Option<Pos>,
     /// The package, as `namespace/name`, when known.
@@ -164,6 +148,7 @@ impl Error {
         Error {
             file: String::new(),
             document: 0,
+            item: None,
             pos: None,
             package: None,
             rule: None,
@@ -178,6 +163,7 @@ impl Error {
     pub fn in_source(mut self, source: &Source) -> Self {
         self.file = source.file.clone();
         self.document = source.document;
+        self.item = source.item;
         if self.pos.is_none() {
             self.pos = Some(source.pos);
         }
@@ -249,6 +235,9 @@ impl fmt::Display for Error {
         }
         if self.document > 0 {
             place.push(format!("document {}", self.document));
+        }
+        if let Some(i) = self.item {
+            place.push(format!("items[{i}]"));
         }
         if let Some(pkg) = &self.package {
             place.push(format!("package {pkg}"));
@@ -322,19 +311,29 @@ impl IntoIterator for Errors {
     }
 }
 
-/// What kind of warning a [`Warning`] is.
+/// What kind of warning a [`Warning`] is: each is something the chosen
+/// release creates that is broken or surprising (SPEC §0).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[non_exhaustive]
 pub enum WarningKind {
     /// Both `podLabels` and `selector` (or `remotePodLabels` and
     /// `remoteSelector`) were given; the deprecated field won (§1).
     DeprecatedLabels,
-    /// A sidecar package uses a port the egress gateway does not expose (§6).
-    GatewayPort,
-    /// Sidecar workloads can reach hosts they did not ask for (§6).
+    /// `port` beside `ports`: the operator ignores `port` for Istio objects
+    /// (§4).
+    PortIgnored,
+    /// Before 0.59, an AuthorizationPolicy whose `targetRef` names a
+    /// ServiceEntry that does not exist (§5.1).
+    DanglingTarget,
+    /// Before 0.59, two packages' ServiceEntries for one host on the shared
+    /// waypoint, which serves only one (§5.1).
+    DuplicateHostWaypoint,
+    /// Sidecar workloads can reach hosts they did not ask for (§6.2).
     SharedAccess,
-    /// Two Sidecars in one namespace whose selectors can match the same pod.
+    /// Two Sidecars of a package that can select the same pod (§6.1).
     OverlappingSidecars,
+    /// `--uds-core` names a release newer than the newest known (§3).
+    NewerRelease,
 }
 
 impl WarningKind {
@@ -342,9 +341,12 @@ impl WarningKind {
     pub fn code(self) -> &'static str {
         match self {
             WarningKind::DeprecatedLabels => "deprecated-labels",
-            WarningKind::GatewayPort => "gateway-port",
+            WarningKind::PortIgnored => "port-ignored",
+            WarningKind::DanglingTarget => "dangling-target",
+            WarningKind::DuplicateHostWaypoint => "duplicate-host-waypoint",
             WarningKind::SharedAccess => "shared-access",
             WarningKind::OverlappingSidecars => "overlapping-sidecars",
+            WarningKind::NewerRelease => "newer-release",
         }
     }
 }
@@ -388,12 +390,25 @@ impl Warning {
         }
     }
 
+    /// A warning about the whole run rather than one package.
+    pub(crate) fn global(kind: WarningKind, message: String, help: String) -> Self {
+        Warning {
+            file: String::new(),
+            document: 0,
+            package: String::new(),
+            rule: None,
+            kind,
+            message: elide(message),
+            help: elide(help),
+        }
+    }
+
     /// This warning as an error, for `--deny-warnings`.
     pub fn into_error(self) -> Error {
         let mut e = Error::new(ErrorKind::DeniedWarning, self.message).help(self.help);
         e.file = self.file;
         e.document = self.document;
-        e.package = Some(self.package);
+        e.package = (!self.package.is_empty()).then_some(self.package);
         e.rule = self.rule;
         e
     }
@@ -409,11 +424,15 @@ impl fmt::Display for Warning {
         if self.document > 0 {
             place.push(format!("document {}", self.document));
         }
-        place.push(format!("package {}", self.package));
+        if !self.package.is_empty() {
+            place.push(format!("package {}", self.package));
+        }
         if let Some(i) = self.rule {
             place.push(format!("allow[{i}]"));
         }
-        write!(f, "\n  --> {}", place.join(", "))?;
+        if !place.is_empty() {
+            write!(f, "\n  --> {}", place.join(", "))?;
+        }
         write!(f, "\n  = help: {}", self.help)
     }
 }

@@ -20,19 +20,23 @@
 //!         serviceAccount: curl
 //! "#;
 //! let parsed = parse("pkg.yaml", yaml.as_bytes());
-//! assert!(parsed.errors.is_empty());
-//! let rendered = render(&parsed.packages, &Options::default()).expect("valid input");
+//! // UDS Core 1.11 (the default): the package's NetworkPolicy, then the
+//! // shared waypoint and the host's ServiceEntry and AuthorizationPolicy.
+//! let rendered = parsed.render(&Options::default()).expect("valid input");
 //! let kinds: Vec<&str> = rendered.manifests.iter().map(|m| m.kind()).collect();
-//! assert_eq!(kinds, ["ServiceEntry", "AuthorizationPolicy", "Gateway"]);
+//! assert_eq!(kinds, ["NetworkPolicy", "Gateway", "ServiceEntry", "AuthorizationPolicy"]);
+//! assert_eq!(rendered.manifests[2].name(), "ambient-se-httpbin-org");
 //! let out = rendered.to_yaml().expect("serializable");
-//! assert!(out.starts_with("---\napiVersion: networking.istio.io/v1\nkind: ServiceEntry\n"));
+//! assert!(out.starts_with("---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\n"));
 //! ```
 //!
-//! The pipeline is [`parse`] (YAML → [`Package`]s, type errors collected),
-//! then [`render`] (validation of SPEC §2, normalisation, the per-mode
-//! builders, collision checks and ordering), then [`Rendered::to_yaml`] or
-//! [`Rendered::to_json`]. [`report()`] audits the same packages (who can
-//! reach which host, and the risks) and [`diff()`] compares two audits.
+//! The pipeline: [`parse`] (YAML → [`Package`]s, type errors collected);
+//! then [`Parsed::render`] or [`render`]: validation (SPEC §2, per
+//! [`Release`]), the plan (packages normalised and sorted, each mode's
+//! shared hosts), cross-package checks, the builders, checks of the built
+//! objects, the §7 order and the warnings; then [`Rendered::to_yaml`] or
+//! [`Rendered::to_json`]. [`report()`] reads the same plan and objects to
+//! audit who can reach which host, and [`diff()`] compares two audits.
 #![warn(missing_docs)]
 // An `Error` carries its whole location and fix as data; it is built only on
 // the cold path, so its size does not matter more than its clarity.
@@ -50,27 +54,37 @@
 )]
 
 mod ambient;
+mod build;
 mod check;
+mod conflicts;
 mod error;
 mod hash;
 mod manifest;
 mod model;
 pub mod names;
+mod netpol;
 mod normalize;
 mod objects;
 mod options;
+mod order;
 mod parse;
+mod placed;
+mod plan;
+mod release;
 mod report;
 mod sidecar;
+mod text;
 mod validate;
+mod warnings;
 mod yaml;
 
 pub use check::reference_problems;
 pub use error::{Error, ErrorKind, Errors, Warning, WarningKind};
 pub use manifest::*;
 pub use model::{AllowRule, Direction, Labels, Mode, Package, Pos, Protocol, Source};
-pub use options::{Options, UnscopedIdentity};
+pub use options::Options;
 pub use parse::{parse, Parsed};
+pub use release::{Behaviour, Release};
 pub use report::{
     diff, report, Access, Finding, FindingCode, ObjectRef, Origin, Report, ReportDiff, Severity,
     Who, Widened, REPORT_FORMAT_VERSION,
@@ -81,7 +95,8 @@ pub use report::{
 pub use yaml::parse_options as yaml_parse_options;
 pub use yaml::MAX_INPUT_BYTES;
 
-use check::Placed;
+use placed::Placed;
+use plan::Plan;
 
 /// What a successful render produced.
 #[derive(Debug, Clone, PartialEq)]
@@ -137,97 +152,65 @@ impl Rendered {
 /// The result depends only on the set of packages and the options, not on
 /// their order. Errors come sorted by file and position.
 pub fn render(packages: &[Package], options: &Options) -> Result<Rendered, Errors> {
-    let mut errors = validate::one_package_per_namespace(packages);
+    planned(packages, options, |_, placed, warnings| Rendered {
+        manifests: placed.into_iter().map(|p| p.manifest).collect(),
+        warnings,
+    })
+}
+
+/// The pipeline both [`render`] and [`report()`] run: validate, plan, check
+/// across packages, build, check the objects, order, warn; then `finish`
+/// reads the plan, the ordered objects and the warnings.
+pub(crate) fn planned<T>(
+    packages: &[Package],
+    options: &Options,
+    finish: impl FnOnce(&Plan, Vec<Placed>, Vec<Warning>) -> T,
+) -> Result<T, Errors> {
+    // §1: a Package without a namespace takes --namespace when given.
+    let filled: Vec<Package> = match &options.default_namespace {
+        Some(ns) => packages
+            .iter()
+            .filter(|p| p.namespace.is_empty())
+            .map(|p| Package {
+                namespace: ns.clone(),
+                ..p.clone()
+            })
+            .collect(),
+        None => Vec::new(),
+    };
+    let packages: Vec<&Package> = packages
+        .iter()
+        .filter(|p| filled.is_empty() || !p.namespace.is_empty())
+        .chain(&filled)
+        .collect();
+
+    let release = options.uds_core;
+    let behaviour = release.behaviour();
+    let mut errors = validate::one_package_per_namespace(&packages);
     let mut valid: Vec<&Package> = Vec::with_capacity(packages.len());
     for pkg in packages {
-        let problems = validate::package(pkg, options);
+        let cx = validate::Context {
+            mode: plan::mode_of(pkg, options),
+            release,
+            behaviour,
+            mode_defaulted: pkg.mode.is_none(),
+        };
+        let problems = validate::package(pkg, &cx);
         if problems.is_empty() {
             valid.push(pkg);
         }
         errors.extend(problems);
     }
-    // §7: packages in (namespace, name) order; the source breaks ties so
-    // that even invalid duplicates sort the same way every time.
-    valid.sort_by(|a, b| {
-        (&a.namespace, &a.name, &a.source).cmp(&(&b.namespace, &b.name, &b.source))
-    });
-
-    let egresses: Vec<normalize::Egress> = valid
-        .iter()
-        .filter_map(|p| normalize::egress(p, options))
-        .collect();
-    let ambient: Vec<&normalize::Egress> = egresses
-        .iter()
-        .filter(|e| e.mode == Mode::Ambient)
-        .collect();
-    let sidecar: Vec<&normalize::Egress> = egresses
-        .iter()
-        .filter(|e| e.mode == Mode::Sidecar)
-        .collect();
-    errors.extend(ambient::conflicts(&ambient));
-    errors.extend(sidecar::conflicts(&sidecar));
-
-    // Package-owned objects: at most one per host and one per rule.
-    let owned: usize = egresses.iter().map(|e| e.hosts.len() + e.rules.len()).sum();
-    let mut placed: Vec<Placed> = Vec::with_capacity(owned + 1);
-    let mut warnings: Vec<Warning> = Vec::new();
-    for e in &egresses {
-        match e.mode {
-            Mode::Ambient => placed.extend(ambient::package_objects(e, options)),
-            Mode::Sidecar => {
-                placed.extend(sidecar::package_objects(e));
-                warnings.extend(sidecar::warnings(e, options));
-            }
-        }
-    }
-    placed.extend(ambient::waypoint(&ambient, options));
-    placed.extend(sidecar::shared_objects(&sidecar, options));
-    errors.extend(check::collisions(&placed));
+    let plan = Plan::new(valid, options);
+    errors.extend(conflicts::all(&plan));
+    let mut placed = build::objects(&plan);
+    errors.extend(check::refused_specs(&placed));
     errors.extend(check::metadata(&placed));
-
-    for pkg in &valid {
-        for rule in &pkg.allow {
-            if rule.pod_labels_overrode_selector || rule.remote_pod_labels_overrode_selector {
-                let (old, new, kept) = if rule.pod_labels_overrode_selector {
-                    ("podLabels", "selector", &rule.selector)
-                } else {
-                    ("remotePodLabels", "remoteSelector", &rule.remote_selector)
-                };
-                let kept = kept
-                    .as_ref()
-                    .map(sidecar::show_selector)
-                    .unwrap_or_default();
-                warnings.push(Warning::new(
-                    WarningKind::DeprecatedLabels,
-                    pkg,
-                    Some(rule.index),
-                    format!(
-                        "both {old} and {new} are set; {old} (deprecated) wins, as in UDS Core, so the rule uses {new} {kept}"
-                    ),
-                    format!("remove {old} and write the labels you mean under {new}"),
-                ));
-            }
-        }
-    }
-
+    errors.extend(check::collisions(&placed));
     if !errors.is_empty() {
         return Err(Errors(errors).sorted());
     }
-    // Packages in the §7 order, (namespace, name): as strings "team-a/x"
-    // would sort before "team/x".
-    let by_package = |w: &Warning| {
-        let (namespace, name) = w.package.split_once('/').unwrap_or((&w.package, ""));
-        (
-            namespace.to_string(),
-            name.to_string(),
-            w.rule,
-            w.kind,
-            w.message.clone(),
-        )
-    };
-    warnings.sort_by_cached_key(by_package);
-    Ok(Rendered {
-        manifests: placed.into_iter().map(|p| p.manifest).collect(),
-        warnings,
-    })
+    order::in_spec_order(&mut placed);
+    let warnings = warnings::all(&plan);
+    Ok(finish(&plan, placed, warnings))
 }

@@ -5,60 +5,58 @@ use indexmap::IndexMap;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
-/// One rendered object.
+/// One rendered object: an [`Object`] of one of the kinds the operator
+/// creates. Adding a kind is one spec type and one arm here.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
 #[non_exhaustive]
 pub enum Manifest {
-    /// `networking.istio.io/v1` ServiceEntry (package or shared).
+    /// `networking.istio.io` ServiceEntry (package or shared).
     ServiceEntry(ServiceEntry),
-    /// `security.istio.io/v1` AuthorizationPolicy (ambient).
+    /// `security.istio.io` AuthorizationPolicy (ambient).
     AuthorizationPolicy(AuthorizationPolicy),
     /// `networking.istio.io/v1` Sidecar (sidecar mode).
     Sidecar(Sidecar),
     /// `networking.istio.io/v1` Gateway (sidecar mode, shared).
     Gateway(Gateway),
-    /// `networking.istio.io/v1` VirtualService (sidecar mode, shared).
+    /// `networking.istio.io` VirtualService (sidecar mode, shared).
     VirtualService(VirtualService),
     /// `gateway.networking.k8s.io/v1` Gateway: the shared ambient egress waypoint.
     Waypoint(Waypoint),
+    /// `networking.k8s.io/v1` NetworkPolicy of a remoteHost rule (SPEC §6.3).
+    NetworkPolicy(NetworkPolicy),
 }
 
 impl Manifest {
+    /// `apiVersion`, `kind` and metadata: the one per-kind dispatch.
+    fn header(&self) -> (&'static str, &'static str, &ObjectMeta) {
+        fn h<S>(o: &Object<S>) -> (&'static str, &'static str, &ObjectMeta) {
+            (o.api_version, o.kind, &o.metadata)
+        }
+        match self {
+            Manifest::ServiceEntry(o) => h(o),
+            Manifest::AuthorizationPolicy(o) => h(o),
+            Manifest::Sidecar(o) => h(o),
+            Manifest::Gateway(o) => h(o),
+            Manifest::VirtualService(o) => h(o),
+            Manifest::Waypoint(o) => h(o),
+            Manifest::NetworkPolicy(o) => h(o),
+        }
+    }
+
     /// The object's metadata.
     pub fn metadata(&self) -> &ObjectMeta {
-        match self {
-            Manifest::ServiceEntry(o) => &o.metadata,
-            Manifest::AuthorizationPolicy(o) => &o.metadata,
-            Manifest::Sidecar(o) => &o.metadata,
-            Manifest::Gateway(o) => &o.metadata,
-            Manifest::VirtualService(o) => &o.metadata,
-            Manifest::Waypoint(o) => &o.metadata,
-        }
+        self.header().2
     }
 
     /// The object's `apiVersion`.
     pub fn api_version(&self) -> &'static str {
-        match self {
-            Manifest::ServiceEntry(o) => o.api_version,
-            Manifest::AuthorizationPolicy(o) => o.api_version,
-            Manifest::Sidecar(o) => o.api_version,
-            Manifest::Gateway(o) => o.api_version,
-            Manifest::VirtualService(o) => o.api_version,
-            Manifest::Waypoint(o) => o.api_version,
-        }
+        self.header().0
     }
 
     /// The object's `kind`.
     pub fn kind(&self) -> &'static str {
-        match self {
-            Manifest::ServiceEntry(o) => o.kind,
-            Manifest::AuthorizationPolicy(o) => o.kind,
-            Manifest::Sidecar(o) => o.kind,
-            Manifest::Gateway(o) => o.kind,
-            Manifest::VirtualService(o) => o.kind,
-            Manifest::Waypoint(o) => o.kind,
-        }
+        self.header().1
     }
 
     /// `metadata.name`.
@@ -72,6 +70,36 @@ impl Manifest {
     }
 }
 
+/// A Kubernetes object: `apiVersion`, `kind`, `metadata`, `spec`, in that
+/// order (SPEC §7).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Object<S> {
+    /// `apiVersion`.
+    pub api_version: &'static str,
+    /// `kind`.
+    pub kind: &'static str,
+    /// Metadata.
+    pub metadata: ObjectMeta,
+    /// Spec.
+    pub spec: S,
+}
+
+/// An Istio ServiceEntry.
+pub type ServiceEntry = Object<ServiceEntrySpec>;
+/// An Istio AuthorizationPolicy.
+pub type AuthorizationPolicy = Object<AuthorizationPolicySpec>;
+/// An Istio Sidecar.
+pub type Sidecar = Object<SidecarSpec>;
+/// An Istio Gateway (the sidecar egress gateway's configuration).
+pub type Gateway = Object<GatewaySpec>;
+/// An Istio VirtualService.
+pub type VirtualService = Object<VirtualServiceSpec>;
+/// The Gateway API Gateway of the ambient egress waypoint.
+pub type Waypoint = Object<WaypointSpec>;
+/// A Kubernetes NetworkPolicy.
+pub type NetworkPolicy = Object<NetworkPolicySpec>;
+
 /// Kubernetes object metadata, as far as the renderer sets it.
 #[derive(Debug, Clone, PartialEq, Serialize, Default)]
 #[serde(rename_all = "camelCase")]
@@ -82,7 +110,8 @@ pub struct ObjectMeta {
     pub namespace: String,
     /// Labels, in the order the SPEC lists them.
     pub labels: IndexMap<String, String>,
-    /// Annotations, sorted by key (shared objects only).
+    /// Annotations, sorted by key (shared objects' owners, a
+    /// NetworkPolicy's `uds/description`).
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub annotations: BTreeMap<String, String>,
     /// The owning Package, when its uid is known.
@@ -91,7 +120,7 @@ pub struct ObjectMeta {
 }
 
 /// A reference to the owning Package.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct OwnerReference {
     /// `uds.dev/v1alpha1`.
@@ -102,20 +131,6 @@ pub struct OwnerReference {
     pub name: String,
     /// The Package's uid.
     pub uid: String,
-}
-
-/// `networking.istio.io/v1` ServiceEntry.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ServiceEntry {
-    /// `networking.istio.io/v1`.
-    pub api_version: &'static str,
-    /// `ServiceEntry`.
-    pub kind: &'static str,
-    /// Metadata.
-    pub metadata: ObjectMeta,
-    /// Spec.
-    pub spec: ServiceEntrySpec,
 }
 
 /// ServiceEntry spec.
@@ -145,29 +160,15 @@ pub struct ServicePort {
     pub protocol: &'static str,
 }
 
-/// `security.istio.io/v1` AuthorizationPolicy.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct AuthorizationPolicy {
-    /// `security.istio.io/v1`.
-    pub api_version: &'static str,
-    /// `AuthorizationPolicy`.
-    pub kind: &'static str,
-    /// Metadata.
-    pub metadata: ObjectMeta,
-    /// Spec.
-    pub spec: AuthorizationPolicySpec,
-}
-
 /// AuthorizationPolicy spec.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AuthorizationPolicySpec {
     /// `ALLOW`.
     pub action: &'static str,
-    /// The package ServiceEntry the policy is attached to.
+    /// The ServiceEntry the policy is attached to.
     pub target_ref: PolicyTargetRef,
-    /// One rule: who, to which ports.
+    /// Per-package layout: one rule (who); central layout: one per port.
     pub rules: Vec<AuthorizationRule>,
 }
 
@@ -187,7 +188,9 @@ pub struct PolicyTargetRef {
 pub struct AuthorizationRule {
     /// Who.
     pub from: Vec<RuleFrom>,
-    /// To which ports.
+    /// To which ports; absent in the per-package layout (no port scoping
+    /// before 0.59).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub to: Vec<RuleTo>,
 }
 
@@ -201,10 +204,10 @@ pub struct RuleFrom {
 /// The source identity: a principal or a namespace.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RuleSource {
-    /// SPIFFE principals, `{trust_domain}/ns/{namespace}/sa/{sa}`.
+    /// Principals, `cluster.local/ns/{namespace}/sa/{sa}`.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub principals: Vec<String>,
-    /// Namespaces (`--unscoped-identity namespace`).
+    /// Namespaces (rules without `serviceAccount`).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub namespaces: Vec<String>,
 }
@@ -223,27 +226,14 @@ pub struct RuleOperation {
     pub ports: Vec<String>,
 }
 
-/// `networking.istio.io/v1` Sidecar.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Sidecar {
-    /// `networking.istio.io/v1`.
-    pub api_version: &'static str,
-    /// `Sidecar`.
-    pub kind: &'static str,
-    /// Metadata.
-    pub metadata: ObjectMeta,
-    /// Spec.
-    pub spec: SidecarSpec,
-}
-
 /// Sidecar spec.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SidecarSpec {
     /// `REGISTRY_ONLY`.
     pub outbound_traffic_policy: OutboundTrafficPolicy,
-    /// The selected workloads; absent for the whole namespace.
+    /// The selected workloads; absent without a selector (`selector: {}`
+    /// gives empty labels, which also select every pod).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub workload_selector: Option<WorkloadSelector>,
 }
@@ -260,20 +250,6 @@ pub struct OutboundTrafficPolicy {
 pub struct WorkloadSelector {
     /// Pod labels.
     pub labels: IndexMap<String, String>,
-}
-
-/// `networking.istio.io/v1` Gateway (the sidecar egress gateway's config).
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Gateway {
-    /// `networking.istio.io/v1`.
-    pub api_version: &'static str,
-    /// `Gateway`.
-    pub kind: &'static str,
-    /// Metadata.
-    pub metadata: ObjectMeta,
-    /// Spec.
-    pub spec: GatewaySpec,
 }
 
 /// Istio Gateway spec.
@@ -301,20 +277,6 @@ pub struct GatewayServer {
 pub struct ServerTls {
     /// `PASSTHROUGH`.
     pub mode: &'static str,
-}
-
-/// `networking.istio.io/v1` VirtualService.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct VirtualService {
-    /// `networking.istio.io/v1`.
-    pub api_version: &'static str,
-    /// `VirtualService`.
-    pub kind: &'static str,
-    /// Metadata.
-    pub metadata: ObjectMeta,
-    /// Spec.
-    pub spec: VirtualServiceSpec,
 }
 
 /// VirtualService spec.
@@ -396,20 +358,6 @@ pub struct PortSelector {
     pub number: u16,
 }
 
-/// `gateway.networking.k8s.io/v1` Gateway: the shared egress waypoint.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Waypoint {
-    /// `gateway.networking.k8s.io/v1`.
-    pub api_version: &'static str,
-    /// `Gateway`.
-    pub kind: &'static str,
-    /// Metadata.
-    pub metadata: ObjectMeta,
-    /// Spec.
-    pub spec: WaypointSpec,
-}
-
 /// Waypoint spec.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -478,4 +426,66 @@ pub struct ParametersRef {
     pub kind: &'static str,
     /// `egress-waypoint-config`.
     pub name: &'static str,
+}
+
+/// NetworkPolicy spec (egress only).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NetworkPolicySpec {
+    /// `[Egress]`.
+    pub policy_types: Vec<&'static str>,
+    /// The rule's pods.
+    pub pod_selector: LabelSelector,
+    /// One egress rule.
+    pub egress: Vec<NetworkPolicyEgressRule>,
+}
+
+/// A label selector; `{}` (no `matchLabels`) selects everything.
+#[derive(Debug, Clone, PartialEq, Serialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct LabelSelector {
+    /// The labels to match, when any field is given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub match_labels: Option<IndexMap<String, String>>,
+}
+
+/// An egress rule of a NetworkPolicy.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct NetworkPolicyEgressRule {
+    /// The peers.
+    pub to: Vec<NetworkPolicyPeer>,
+    /// The ports; empty opens every port.
+    pub ports: Vec<NetworkPolicyPort>,
+}
+
+/// A NetworkPolicy peer.
+#[derive(Debug, Clone, PartialEq, Serialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct NetworkPolicyPeer {
+    /// Namespaces.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub namespace_selector: Option<LabelSelector>,
+    /// Pods.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pod_selector: Option<LabelSelector>,
+    /// An address block.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ip_block: Option<IpBlock>,
+}
+
+/// `ipBlock`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct IpBlock {
+    /// The CIDR.
+    pub cidr: String,
+}
+
+/// A NetworkPolicy port.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct NetworkPolicyPort {
+    /// The port.
+    pub port: u16,
+    /// `TCP` from UDS Core 1.4; absent before.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub protocol: Option<&'static str>,
 }

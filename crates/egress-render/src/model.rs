@@ -24,6 +24,9 @@ pub struct Source {
     pub document: usize,
     /// Where the document starts.
     pub pos: Pos,
+    /// The index in the document's `items` when the document is a List
+    /// (`kubectl get packages -A -o yaml`, SPEC §1).
+    pub item: Option<usize>,
 }
 
 /// The mesh mode of a package (SPEC §3).
@@ -52,14 +55,19 @@ impl fmt::Display for Mode {
     }
 }
 
-/// The protocol of an egress rule (`remoteProtocol`). Ordered `HTTP` before
-/// `TLS`, which is the order shared objects list pairs in (SPEC §6).
+/// `remoteProtocol`. Ordered `HTTP` before `TLS`, which is the order shared
+/// objects list pairs in (SPEC §6). `TCP` and `UDP` (UDS Core 1.4+) are only
+/// valid on rules without `remoteHost`, so they never reach a host's pairs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Protocol {
     /// Plain HTTP; default port 80.
     Http,
     /// TLS passthrough; default port 443. The default protocol.
     Tls,
+    /// Plain TCP, on rules without `remoteHost` (1.4+).
+    Tcp,
+    /// UDP, on rules without `remoteHost` (1.4+).
+    Udp,
 }
 
 impl Protocol {
@@ -68,6 +76,8 @@ impl Protocol {
         match self {
             Protocol::Http => "HTTP",
             Protocol::Tls => "TLS",
+            Protocol::Tcp => "TCP",
+            Protocol::Udp => "UDP",
         }
     }
 
@@ -76,16 +86,11 @@ impl Protocol {
         match self {
             Protocol::Http => "http",
             Protocol::Tls => "tls",
+            Protocol::Tcp => "tcp",
+            Protocol::Udp => "udp",
         }
     }
 
-    /// The port used when a rule names none (SPEC §4).
-    pub fn default_port(self) -> u16 {
-        match self {
-            Protocol::Http => 80,
-            Protocol::Tls => 443,
-        }
-    }
 }
 
 impl fmt::Display for Protocol {
@@ -169,7 +174,7 @@ impl Package {
                 s.to_string()
             }
         };
-        crate::error::elide(format!(
+        crate::text::elide(format!(
             "{}/{}",
             or_unknown(&self.namespace),
             or_unknown(&self.name)
@@ -204,6 +209,9 @@ pub struct AllowRule {
     pub port: Option<u16>,
     /// `ports`, in order (empty when not given).
     pub ports: Vec<u16>,
+    /// True when `ports` was written, even as `[]` (before 0.59 an empty
+    /// list counts as given, SPEC §4).
+    pub ports_given: bool,
     /// `selector` after migrating `podLabels` into it; `Some(empty)` for `{}`.
     pub selector: Option<Labels>,
     /// True when both `podLabels` and `selector` were given (podLabels won).
@@ -214,12 +222,14 @@ pub struct AllowRule {
     pub service_account: Option<String>,
     /// `remoteGenerated`.
     pub remote_generated: Option<String>,
-    /// `remoteNamespace`.
+    /// `remoteNamespace`; `Some("")` when written empty (any namespace).
     pub remote_namespace: Option<String>,
     /// `remoteSelector` after migrating `remotePodLabels`; `Some(empty)` for `{}`.
     pub remote_selector: Option<Labels>,
-    /// `remoteCidr`.
+    /// `remoteCidr`; `Some("")` when written empty (it still counts, §6.3).
     pub remote_cidr: Option<String>,
+    /// `labels`: extra labels of the rule's NetworkPolicy (§6.3).
+    pub labels: Labels,
     /// Fields that were present but invalid (already reported by
     /// [`crate::parse`]); `*` when the whole entry was not a mapping.
     pub invalid_fields: Vec<String>,
@@ -231,44 +241,9 @@ impl AllowRule {
         field_pos(&self.field_pos, field).unwrap_or(self.pos)
     }
 
-    /// The ports this rule lists: `ports` then `port`, duplicates dropped
-    /// (SPEC §4). Empty when neither is given.
-    pub fn listed_ports(&self) -> Vec<u16> {
-        let mut out: Vec<u16> = Vec::with_capacity(self.ports.len() + 1);
-        // Short lists: a linear search beats hashing. Long ones (`ports` may
-        // list all 65,535 ports): a set, so dropping duplicates stays linear.
-        if self.ports.len() <= 16 {
-            for p in self.ports.iter().copied().chain(self.port) {
-                if !out.contains(&p) {
-                    out.push(p);
-                }
-            }
-        } else {
-            // Long lists: a set, so that dropping duplicates stays linear.
-            let mut seen = std::collections::HashSet::with_capacity(self.ports.len() + 1);
-            for p in self.ports.iter().copied().chain(self.port) {
-                if seen.insert(p) {
-                    out.push(p);
-                }
-            }
-        }
-        out
-    }
-
     /// `remoteProtocol`, default TLS.
     pub fn protocol(&self) -> Protocol {
         self.remote_protocol.unwrap_or(Protocol::Tls)
-    }
-
-    /// The ports this egress rule opens: the listed ones, or the protocol's
-    /// default port (SPEC §4).
-    pub fn effective_ports(&self) -> Vec<u16> {
-        let listed = self.listed_ports();
-        if listed.is_empty() {
-            vec![self.protocol().default_port()]
-        } else {
-            listed
-        }
     }
 
     /// True when `field` was written but invalid (already reported).
@@ -285,35 +260,4 @@ impl AllowRule {
 /// The position recorded for `field`.
 fn field_pos(positions: &[(&'static str, Pos)], field: &str) -> Option<Pos> {
     positions.iter().find(|(f, _)| *f == field).map(|&(_, p)| p)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn listed_ports_drop_duplicates_in_order_for_short_and_long_lists() {
-        for n in [3u16, 40] {
-            let mut ports: Vec<u16> = (1..=n).rev().collect();
-            ports.extend(1..=n);
-            let rule = AllowRule {
-                ports,
-                port: Some(1),
-                ..AllowRule::default()
-            };
-            let expected: Vec<u16> = (1..=n).rev().collect();
-            assert_eq!(rule.listed_ports(), expected, "n = {n}");
-        }
-        let rule = AllowRule {
-            ports: (100..130).collect(),
-            port: Some(7),
-            ..AllowRule::default()
-        };
-        assert_eq!(
-            rule.listed_ports().last(),
-            Some(&7),
-            "port comes after ports"
-        );
-        assert_eq!(rule.listed_ports().len(), 31);
-    }
 }

@@ -3,7 +3,32 @@
 //! §2.10, §2.12), in one place.
 
 use crate::model::{Direction, Labels, Protocol};
-use sha2::{Digest, Sha256};
+
+/// The shared ambient egress waypoint (SPEC §5.3).
+pub const WAYPOINT_NAME: &str = "egress-waypoint";
+/// Where ambient shared objects live (SPEC §5.2, §5.3).
+pub const AMBIENT_NAMESPACE: &str = "istio-egress-ambient";
+/// Where sidecar shared objects live (SPEC §6.2).
+pub const GATEWAY_NAMESPACE: &str = "istio-egress-gateway";
+/// The sidecar egress gateway's Service (SPEC §6.2).
+pub const GATEWAY_SERVICE: &str = "egressgateway.istio-egress-gateway.svc.cluster.local";
+/// `uds/package` of ambient shared objects.
+pub const AMBIENT_SHARED_PACKAGE: &str = "shared-ambient-egress-resource";
+/// `uds/package` of sidecar shared objects.
+pub const SIDECAR_SHARED_PACKAGE: &str = "shared-egress-resource";
+/// The NetworkPolicy port of HBONE, opened beside a rule's ports (SPEC §6.3).
+pub const HBONE_PORT: u16 = 15008;
+
+/// A principal as the operator writes it (SPEC §4).
+pub fn principal(namespace: &str, service_account: &str) -> String {
+    format!("cluster.local/ns/{namespace}/sa/{service_account}")
+}
+
+/// Labels as written, for messages: `{app: curl, tier: web}`.
+pub fn show_labels(labels: &Labels) -> String {
+    let kv: Vec<String> = labels.iter().map(|(k, v)| format!("{k}: {v}")).collect();
+    format!("{{{}}}", kv.join(", "))
+}
 
 /// SPEC §4 `sanitize`: lowercase; each run of characters outside `[a-z0-9]`
 /// becomes one `-`; cut to 250 characters; strip leading and trailing
@@ -124,7 +149,7 @@ pub fn package_service_entry(pkg: &str, host: &str, pairs: &[(u16, Protocol)]) -
     s.finish()
 }
 
-/// The ambient AuthorizationPolicy name (SPEC §5).
+/// The per-package ambient AuthorizationPolicy name (SPEC §5.1).
 pub fn authorization_policy(host: &str, service_account: Option<&str>) -> String {
     let mut s = Sanitizer::with_capacity(host.len() + 32);
     s.push(host);
@@ -135,48 +160,55 @@ pub fn authorization_policy(host: &str, service_account: Option<&str>) -> String
     s.finish()
 }
 
-/// The Sidecar name for a selector (SPEC §6), keys in the order written.
+/// The central ambient ServiceEntry name of a host (SPEC §5.2).
+pub fn ambient_service_entry(host: &str) -> String {
+    let mut s = Sanitizer::with_capacity(host.len() + 11);
+    s.push("ambient-se-").push(host);
+    s.finish()
+}
+
+/// The central ambient AuthorizationPolicy name of a host (SPEC §5.2).
+pub fn ambient_authorization_policy(host: &str) -> String {
+    let mut s = Sanitizer::with_capacity(host.len() + 11);
+    s.push("ambient-ap-").push(host);
+    s.finish()
+}
+
+/// The Sidecar name for a selector (SPEC §6.1), keys in the order written;
+/// `-default` without a selector. `selector: {}` adds nothing, so its
+/// Sidecar is `{pkg}-egress`.
 pub fn sidecar(pkg: &str, selector: Option<&Labels>) -> String {
     let mut s = Sanitizer::with_capacity(pkg.len() + 32);
-    s.push(pkg).push("-egress");
+    s.push(pkg).push("-egress-");
     match selector {
-        Some(sel) if !sel.is_empty() => {
+        Some(sel) => {
             for (k, v) in sel {
-                s.push("-").push(k).push("-").push(v);
+                s.push(k).push("-").push(v).push("-");
             }
         }
-        _ => {
-            s.push("-default");
+        None => {
+            s.push("default");
         }
     }
     s.finish()
 }
 
-/// The shared Istio Gateway name for a host (SPEC §6): a DNS-1123 label,
-/// shortened with a SHA-256 suffix when longer than 63 characters.
+/// The shared Istio Gateway name of a host (SPEC §6.2). Istio refuses one
+/// longer than 63 characters (§2.15); the caller checks.
 pub fn egress_gateway(host: &str) -> String {
     let mut s = Sanitizer::with_capacity(host.len() + 8);
     s.push("gateway-").push(host);
-    let name = s.finish();
-    if name.len() <= 63 {
-        return name;
-    }
-    let digest = Sha256::digest(host.as_bytes());
-    let hex: String = digest.iter().take(4).map(|b| format!("{b:02x}")).collect();
-    let mut short = name[..54].trim_end_matches('-').to_string();
-    short.push('-');
-    short.push_str(&hex);
-    short
+    s.finish()
 }
 
-/// The shared VirtualService name for a host (SPEC §6).
+/// The shared VirtualService name for a host (SPEC §6.2).
 pub fn egress_virtual_service(host: &str) -> String {
     let mut s = Sanitizer::with_capacity(host.len() + 10);
     s.push("egress-vs-").push(host);
     s.finish()
 }
 
-/// The shared ServiceEntry name for a host (SPEC §6).
+/// The shared ServiceEntry name for a host (SPEC §6.2).
 pub fn egress_service_entry(host: &str) -> String {
     let mut s = Sanitizer::with_capacity(host.len() + 14);
     s.push("service-entry-").push(host);
@@ -188,51 +220,62 @@ pub fn user_annotation(name: &str, namespace: &str) -> String {
     format!("uds.dev/user-{name}-{namespace}")
 }
 
-/// The NetworkPolicy name UDS Core would generate for a rule (SPEC §2.14).
-pub fn network_policy(
-    pkg: &str,
-    direction: Direction,
-    description: Option<&str>,
-    selector: Option<&Labels>,
-    remote_generated: Option<&str>,
-    remote_namespace: Option<&str>,
-    remote_selector: Option<&Labels>,
-) -> String {
-    let mut s = Sanitizer::with_capacity(pkg.len() + 64);
+/// What a rule's generated NetworkPolicy name is made of (SPEC §6.3).
+pub struct NetworkPolicyName<'a> {
+    /// The package's `metadata.name`.
+    pub package: &'a str,
+    /// The rule's direction.
+    pub direction: Direction,
+    /// `description`.
+    pub description: Option<&'a str>,
+    /// `selector`, `{}` kept (it adds nothing, a missing one adds `all pods`).
+    pub selector: Option<&'a Labels>,
+    /// `remoteGenerated`.
+    pub remote_generated: Option<&'a str>,
+    /// `remoteNamespace`.
+    pub remote_namespace: Option<&'a str>,
+    /// `remoteSelector`.
+    pub remote_selector: Option<&'a Labels>,
+    /// From UDS Core 1.4, the protocol the name ends in (`TCP`, `UDP`).
+    pub protocol: Option<&'a str>,
+}
+
+/// The NetworkPolicy name UDS Core generates for a rule (SPEC §6.3):
+/// `allow-{name}-{direction}-{description}`, or without a description the
+/// selector's values, the remote, and from 1.4 the protocol.
+pub fn network_policy(n: &NetworkPolicyName) -> String {
+    let mut s = Sanitizer::with_capacity(n.package.len() + 64);
     s.push("allow-")
-        .push(pkg)
+        .push(n.package)
         .push("-")
-        .push(direction.as_str())
+        .push(n.direction.as_str())
         .push("-");
-    match description {
-        Some(d) if !d.is_empty() => {
-            s.push(d);
+    if let Some(d) = n.description.filter(|d| !d.is_empty()) {
+        s.push(d);
+        return s.finish();
+    }
+    // The parts joined with `-`; sanitize turns each run of separators into
+    // one `-` whether joined first or not.
+    let part = |s: &mut Sanitizer, p: &str| {
+        s.push(p).push("-");
+    };
+    match n.selector {
+        None => part(&mut s, "all pods"),
+        Some(sel) => sel.values().for_each(|v| part(&mut s, v)),
+    }
+    if let Some(gen) = n.remote_generated {
+        part(&mut s, gen);
+    } else {
+        if let Some(ns) = n.remote_namespace {
+            part(&mut s, ns);
         }
-        _ => {
-            // The parts joined with `-`; sanitize turns each run of
-            // separators into one `-` whether joined first or not.
-            let mut first = true;
-            let mut part = |s: &mut Sanitizer, p: &str| {
-                if !first {
-                    s.push("-");
-                }
-                first = false;
-                s.push(p);
-            };
-            match selector {
-                None => part(&mut s, "all pods"),
-                Some(sel) => sel.values().for_each(|v| part(&mut s, v)),
-            }
-            if let Some(gen) = remote_generated {
-                part(&mut s, gen);
-            } else {
-                part(&mut s, remote_namespace.unwrap_or(""));
-                match remote_selector {
-                    None => part(&mut s, "all pods"),
-                    Some(sel) => sel.values().for_each(|v| part(&mut s, v)),
-                }
-            }
+        match n.remote_selector {
+            None => part(&mut s, "all pods"),
+            Some(sel) => sel.values().for_each(|v| part(&mut s, v)),
         }
+    }
+    if let Some(p) = n.protocol {
+        part(&mut s, p);
     }
     s.finish()
 }
@@ -494,19 +537,32 @@ mod tests {
                 sanitize(&format!("service-entry-{host}"))
             );
             assert_eq!(
-                network_policy(
-                    pkg,
-                    Direction::Egress,
-                    None,
-                    Some(&sel),
-                    None,
-                    Some(host),
-                    None
-                ),
-                sanitize(&format!("allow-{pkg}-Egress-We\u{212A}b--{host}-all pods"))
+                ambient_service_entry(host),
+                sanitize(&format!("ambient-se-{host}"))
             );
             assert_eq!(
-                network_policy(pkg, Direction::Ingress, Some(host), None, None, None, None),
+                ambient_authorization_policy(host),
+                sanitize(&format!("ambient-ap-{host}"))
+            );
+            assert_eq!(
+                egress_gateway(host),
+                sanitize(&format!("gateway-{host}"))
+            );
+            assert_eq!(
+                network_policy(&NetworkPolicyName {
+                    selector: Some(&sel),
+                    remote_namespace: Some(host),
+                    protocol: Some("TCP"),
+                    ..np(pkg, Direction::Egress)
+                }),
+                sanitize(&format!("allow-{pkg}-Egress-We\u{212A}b--{host}-all pods-TCP"))
+            );
+            assert_eq!(
+                network_policy(&NetworkPolicyName {
+                    description: Some(host),
+                    protocol: Some("TCP"),
+                    ..np(pkg, Direction::Ingress)
+                }),
                 sanitize(&format!("allow-{pkg}-Ingress-{host}"))
             );
         }
@@ -545,13 +601,12 @@ mod tests {
     }
 
     #[test]
-    fn long_gateway_names_get_a_hash_suffix() {
-        let host = format!("{}.example.com", "a".repeat(60));
-        let name = egress_gateway(&host);
-        assert!(name.len() <= 63, "{name}");
-        assert!(is_dns_label(&name), "{name}");
-        assert_eq!(name.len(), 54 + 1 + 8);
-        assert_eq!(egress_gateway("httpbin.org"), "gateway-httpbin-org");
+    fn sidecar_names_tell_no_selector_from_an_empty_one() {
+        assert_eq!(sidecar("app", None), "app-egress-default");
+        assert_eq!(sidecar("app", Some(&Labels::new())), "app-egress");
+        let mut sel = Labels::new();
+        sel.insert("app".into(), "web".into());
+        assert_eq!(sidecar("app", Some(&sel)), "app-egress-app-web");
     }
 
     #[test]
@@ -578,21 +633,37 @@ mod tests {
         assert!(host_problem("api.example.com").is_none());
     }
 
+    fn np(package: &str, direction: Direction) -> NetworkPolicyName<'_> {
+        NetworkPolicyName {
+            package,
+            direction,
+            description: None,
+            selector: None,
+            remote_generated: None,
+            remote_namespace: None,
+            remote_selector: None,
+            protocol: None,
+        }
+    }
+
     #[test]
     fn network_policy_name_uses_all_pods_and_remote_parts() {
-        let name = network_policy("app", Direction::Egress, None, None, None, None, None);
+        let name = network_policy(&np("app", Direction::Egress));
         assert_eq!(name, "allow-app-egress-all-pods-all-pods");
         let mut sel = Labels::new();
         sel.insert("app".into(), "curl".into());
-        let name = network_policy(
-            "app",
-            Direction::Egress,
-            None,
-            Some(&sel),
-            Some("Anywhere"),
-            None,
-            None,
-        );
+        let name = network_policy(&NetworkPolicyName {
+            selector: Some(&sel),
+            remote_generated: Some("Anywhere"),
+            ..np("app", Direction::Egress)
+        });
         assert_eq!(name, "allow-app-egress-curl-anywhere");
+        let empty = Labels::new();
+        let name = network_policy(&NetworkPolicyName {
+            selector: Some(&empty),
+            protocol: Some("TCP"),
+            ..np("authentik", Direction::Egress)
+        });
+        assert_eq!(name, "allow-authentik-egress-all-pods-tcp");
     }
 }

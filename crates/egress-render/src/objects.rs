@@ -1,20 +1,17 @@
-//! Object pieces both modes share: metadata of package-owned and shared
-//! objects (SPEC §4) and ServiceEntries.
+//! Object pieces every builder shares: metadata of package-owned and shared
+//! objects (SPEC §4) and the ServiceEntry.
 
-use crate::check::Placed;
-use crate::manifest::{
-    Manifest, ObjectMeta, OwnerReference, ServiceEntry, ServiceEntrySpec, ServicePort,
-};
+use crate::manifest::{ObjectMeta, OwnerReference, ServiceEntry, ServiceEntrySpec, ServicePort};
 use crate::model::Package;
 use crate::names;
-use crate::normalize::{Egress, Pair};
+use crate::normalize::Pair;
 use crate::options::Options;
 use indexmap::IndexMap;
 use std::collections::BTreeMap;
 
 /// Metadata of an object a package owns.
 pub(crate) fn package_meta(pkg: &Package, name: String) -> ObjectMeta {
-    // Room for the mode-specific labels callers add.
+    // Room for the labels callers add.
     let mut labels = IndexMap::with_capacity(4);
     labels.insert("uds/package".to_string(), pkg.name.clone());
     labels.insert("uds/generation".to_string(), pkg.generation.to_string());
@@ -36,8 +33,8 @@ pub(crate) fn package_meta(pkg: &Package, name: String) -> ObjectMeta {
     }
 }
 
-/// Metadata of a shared object: one ownership annotation per contributing
-/// package (sorted by key), `uds/package` naming the shared resource set.
+/// Metadata of a shared object: `uds/package` naming the shared resource
+/// set, and one ownership annotation per contributing package, sorted.
 pub(crate) fn shared_meta<'a>(
     name: String,
     namespace: &str,
@@ -45,7 +42,7 @@ pub(crate) fn shared_meta<'a>(
     users: impl IntoIterator<Item = &'a Package>,
     options: &Options,
 ) -> ObjectMeta {
-    let mut labels = IndexMap::with_capacity(3);
+    let mut labels = IndexMap::with_capacity(4);
     labels.insert("uds/package".to_string(), uds_package.to_string());
     labels.insert(
         "uds/generation".to_string(),
@@ -68,10 +65,25 @@ pub(crate) fn shared_meta<'a>(
     }
 }
 
+/// The labels that bind a ServiceEntry to the shared egress waypoint.
+pub(crate) fn bind_to_waypoint(meta: &mut ObjectMeta) {
+    for (k, v) in [
+        ("istio.io/use-waypoint", names::WAYPOINT_NAME),
+        ("istio.io/use-waypoint-namespace", names::AMBIENT_NAMESPACE),
+    ] {
+        meta.labels.insert(k.to_string(), v.to_string());
+    }
+}
+
 /// A ServiceEntry for one host and its pairs.
-pub(crate) fn service_entry(metadata: ObjectMeta, host: &str, pairs: &[Pair]) -> ServiceEntry {
+pub(crate) fn service_entry(
+    istio_version: &'static str,
+    metadata: ObjectMeta,
+    host: &str,
+    pairs: &[Pair],
+) -> ServiceEntry {
     ServiceEntry {
-        api_version: "networking.istio.io/v1",
+        api_version: networking_istio(istio_version),
         kind: "ServiceEntry",
         metadata,
         spec: ServiceEntrySpec {
@@ -91,24 +103,18 @@ pub(crate) fn service_entry(metadata: ObjectMeta, host: &str, pairs: &[Pair]) ->
     }
 }
 
-/// The package's ServiceEntries, one per host in host-map order (SPEC §4);
-/// `extra` adds the mode's own metadata (ambient: the waypoint labels).
-pub(crate) fn package_service_entries<'a>(
-    e: &Egress<'a>,
-    extra: impl Fn(&mut ObjectMeta),
-) -> Vec<Placed<'a>> {
-    e.hosts
-        .iter()
-        .map(|(&host, pairs)| {
-            let name = names::package_service_entry(&e.pkg.name, host, pairs);
-            let mut meta = package_meta(e.pkg, name);
-            extra(&mut meta);
-            Placed::owned(
-                Manifest::ServiceEntry(service_entry(meta, host, pairs)),
-                e.pkg,
-                host,
-            )
-            .asked_by(e.first_rule(host), "remoteHost")
-        })
-        .collect()
+/// `networking.istio.io/{version}`.
+pub(crate) fn networking_istio(version: &'static str) -> &'static str {
+    match version {
+        "v1beta1" => "networking.istio.io/v1beta1",
+        _ => "networking.istio.io/v1",
+    }
+}
+
+/// `security.istio.io/{version}`.
+pub(crate) fn security_istio(version: &'static str) -> &'static str {
+    match version {
+        "v1beta1" => "security.istio.io/v1beta1",
+        _ => "security.istio.io/v1",
+    }
 }

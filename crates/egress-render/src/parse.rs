@@ -63,6 +63,7 @@ pub fn parse(source: &str, input: &[u8]) -> Parsed {
             file: source.to_string(),
             document: 0,
             pos: Pos::default(),
+            item: None,
         })],
     };
     if input.len() > yaml::MAX_INPUT_BYTES {
@@ -116,14 +117,19 @@ pub fn parse(source: &str, input: &[u8]) -> Parsed {
             file: source.to_string(),
             document: i + 1,
             pos: doc.pos,
+            item: None,
         };
         for mut e in doc.errors {
             e.file = src.file.clone();
             e.document = src.document;
             parsed.errors.push(e);
         }
-        if let Some(mut pkg) = doc.package {
-            pkg.source = src;
+        for (item, mut pkg) in doc.packages {
+            pkg.source = Source {
+                item,
+                pos: pkg.source.pos,
+                ..src.clone()
+            };
             parsed.packages.push(pkg);
         }
     }
@@ -188,10 +194,11 @@ const RULE_FIELDS: [&str; 16] = [
     "labels",
 ];
 
-/// One document, converted.
+/// One document, converted: its Packages (a List document has several,
+/// each with its index in `items`) and the problems found.
 struct DocOutcome {
     pos: Pos,
-    package: Option<Package>,
+    packages: Vec<(Option<usize>, Package)>,
     errors: Vec<Error>,
 }
 
@@ -202,7 +209,7 @@ impl Convert for ToPackage {
     fn convert(doc: Node) -> DocOutcome {
         let mut out = DocOutcome {
             pos: doc.pos,
-            package: None,
+            packages: Vec::new(),
             errors: Vec::new(),
         };
         let root = match &doc.value {
@@ -221,47 +228,70 @@ impl Convert for ToPackage {
             }
         };
         let kind = get(root, "kind").and_then(|n| as_str(n));
-        let api_version = get(root, "apiVersion").and_then(|n| as_str(n));
-        if kind != Some("Package") {
+        // `kubectl get packages -A -o yaml` prints a `v1 List`; typed lists
+        // (`PackageList`) look the same (SPEC §1).
+        if kind.is_some_and(|k| k.ends_with("List")) {
+            if let Some(Value::Seq(items)) = get(root, "items").map(|n| &n.value) {
+                for (i, item) in items.iter().enumerate() {
+                    if let Value::Map(m) = &item.value {
+                        object(m, item.pos, Some(i), &mut out);
+                    }
+                }
+            }
             return out;
         }
-        match api_version {
-            Some("uds.dev/v1alpha1") => {}
-            Some(v) if v.starts_with("uds.dev/") => {
-                let at = get(root, "apiVersion").map_or(doc.pos, |n| n.pos);
-                let mut e = Error::new(
-                    ErrorKind::UnsupportedApiVersion,
-                    format!("unsupported apiVersion {v:?} for kind Package; egress-render reads uds.dev/v1alpha1"),
-                )
-                .at(at)
-                .field("apiVersion")
-                .help("write apiVersion: uds.dev/v1alpha1");
-                let meta = get(root, "metadata").and_then(|m| match &m.value {
-                    Value::Map(m) => Some(m),
-                    _ => None,
-                });
-                let name = meta.and_then(|m| get(m, "name")).and_then(as_str);
-                let namespace = meta.and_then(|m| get(m, "namespace")).and_then(as_str);
-                if let (Some(name), Some(namespace)) = (name, namespace) {
-                    e.package = Some(format!("{namespace}/{name}"));
-                }
-                out.errors.push(e);
-                return out;
-            }
-            _ => return out,
-        }
-        let mut cx = Cx::default();
-        let pkg = cx.package(root, doc.pos);
-        let id = pkg.id();
-        for e in &mut cx.errors {
-            if !pkg.name.is_empty() || !pkg.namespace.is_empty() {
-                e.package = Some(id.clone());
-            }
-        }
-        out.errors = cx.errors;
-        out.package = Some(pkg);
+        object(root, doc.pos, None, &mut out);
         out
     }
+}
+
+/// One object of a document (the document itself, or a List item): a
+/// Package is converted into `out`, other kinds are skipped.
+fn object(root: &[(String, Node)], pos: Pos, item: Option<usize>, out: &mut DocOutcome) {
+    let kind = get(root, "kind").and_then(|n| as_str(n));
+    let api_version = get(root, "apiVersion").and_then(|n| as_str(n));
+    if kind != Some("Package") {
+        return;
+    }
+    let located = |mut e: Error| {
+        e.item = item;
+        e
+    };
+    match api_version {
+        Some("uds.dev/v1alpha1") => {}
+        Some(v) if v.starts_with("uds.dev/") => {
+            let at = get(root, "apiVersion").map_or(pos, |n| n.pos);
+            let mut e = Error::new(
+                ErrorKind::UnsupportedApiVersion,
+                format!("unsupported apiVersion {v:?} for kind Package; egress-render reads uds.dev/v1alpha1"),
+            )
+            .at(at)
+            .field("apiVersion")
+            .help("write apiVersion: uds.dev/v1alpha1");
+            let meta = get(root, "metadata").and_then(|m| match &m.value {
+                Value::Map(m) => Some(m),
+                _ => None,
+            });
+            let name = meta.and_then(|m| get(m, "name")).and_then(as_str);
+            let namespace = meta.and_then(|m| get(m, "namespace")).and_then(as_str);
+            if let (Some(name), Some(namespace)) = (name, namespace) {
+                e.package = Some(format!("{namespace}/{name}"));
+            }
+            out.errors.push(located(e));
+            return;
+        }
+        _ => return,
+    }
+    let mut cx = Cx::default();
+    let pkg = cx.package(root, pos);
+    let id = pkg.id();
+    for mut e in cx.errors {
+        if !pkg.name.is_empty() || !pkg.namespace.is_empty() {
+            e.package = Some(id.clone());
+        }
+        out.errors.push(located(e));
+    }
+    out.packages.push((item, pkg));
 }
 
 fn get<'a>(map: &'a [(String, Node)], key: &str) -> Option<&'a Node> {
@@ -364,6 +394,21 @@ impl Cx {
                 );
                 None
             }
+        }
+    }
+
+    /// A string field where `""` counts as given (SPEC §1).
+    fn string_or_empty(
+        &mut self,
+        parent: &[(String, Node)],
+        key: &str,
+        path: &str,
+        rule: Option<usize>,
+        invalid: &mut Vec<String>,
+    ) -> Option<String> {
+        match get(parent, key).map(|n| &n.value) {
+            Some(Value::Str(s)) if s.is_empty() => Some(String::new()),
+            _ => self.string(parent, key, path, rule, invalid),
         }
     }
 
@@ -504,26 +549,24 @@ impl Cx {
             }
         }
         if let Some(n) = get(m, "remoteProtocol") {
+            let known = [Protocol::Tls, Protocol::Http, Protocol::Tcp, Protocol::Udp];
             match &n.value {
-                Value::Str(s) if s == "TLS" => rule.remote_protocol = Some(Protocol::Tls),
-                Value::Str(s) if s == "HTTP" => rule.remote_protocol = Some(Protocol::Http),
-                Value::Null => {}
                 Value::Str(s) if s.is_empty() => {}
-                Value::Str(s)
-                    if s.eq_ignore_ascii_case("tls") || s.eq_ignore_ascii_case("http") =>
-                {
-                    invalid.push("remoteProtocol".to_string());
-                    self.wrong(
-                        n,
-                        "remoteProtocol",
-                        r,
-                        "TLS or HTTP",
-                        format!("write remoteProtocol: {}", s.to_ascii_uppercase()),
-                    );
-                }
+                Value::Null => {}
+                Value::Str(s) => match known.iter().find(|p| p.as_str() == s) {
+                    Some(p) => rule.remote_protocol = Some(*p),
+                    None => {
+                        invalid.push("remoteProtocol".to_string());
+                        let help = match known.iter().find(|p| p.as_str().eq_ignore_ascii_case(s)) {
+                            Some(p) => format!("write remoteProtocol: {p}"),
+                            None => "write remoteProtocol: TLS (the default) or HTTP with remoteHost, TCP or UDP without it".to_string(),
+                        };
+                        self.wrong(n, "remoteProtocol", r, "TLS, HTTP, TCP or UDP", help);
+                    }
+                },
                 _ => {
                     invalid.push("remoteProtocol".to_string());
-                    self.wrong(n, "remoteProtocol", r, "TLS or HTTP", "write remoteProtocol: TLS (the default) or HTTP; other protocols are not supported".to_string());
+                    self.wrong(n, "remoteProtocol", r, "TLS, HTTP, TCP or UDP", "write remoteProtocol: TLS (the default) or HTTP with remoteHost, TCP or UDP without it".to_string());
                 }
             }
         }
@@ -533,6 +576,7 @@ impl Cx {
         if let Some(n) = get(m, "ports") {
             match &n.value {
                 Value::Seq(items) => {
+                    rule.ports_given = true;
                     for (i, item) in items.iter().enumerate() {
                         if let Some(p) = self.port(item, &format!("ports[{i}]"), r, &mut invalid) {
                             rule.ports.push(p);
@@ -560,9 +604,15 @@ impl Cx {
         rule.description = self.string(m, "description", "description", r, &mut invalid);
         rule.remote_generated =
             self.string(m, "remoteGenerated", "remoteGenerated", r, &mut invalid);
+        // Present-but-empty counts for these two (SPEC §1): `remoteNamespace:
+        // ""` is "any namespace", and an empty `remoteCidr` still makes an
+        // ipBlock peer.
         rule.remote_namespace =
-            self.string(m, "remoteNamespace", "remoteNamespace", r, &mut invalid);
-        rule.remote_cidr = self.string(m, "remoteCidr", "remoteCidr", r, &mut invalid);
+            self.string_or_empty(m, "remoteNamespace", "remoteNamespace", r, &mut invalid);
+        rule.remote_cidr = self.string_or_empty(m, "remoteCidr", "remoteCidr", r, &mut invalid);
+        rule.labels = self
+            .labels(m, "labels", r, &mut invalid)
+            .unwrap_or_default();
         let selector = self.labels(m, "selector", r, &mut invalid);
         let pod_labels = self.labels(m, "podLabels", r, &mut invalid);
         // UDS Core migrates the deprecated podLabels into selector; when both

@@ -7,30 +7,33 @@
 //! GitOps change that audit in one place, and [`diff`] narrows it to what a
 //! change adds, widens or removes.
 //!
-//! The report is built from the same validation, normalisation and names as
-//! [`crate::render`]: invalid input fails exactly as a render does, and every
-//! object a row names is an object the render emits.
+//! The report reads the same plan and the same built objects as
+//! [`crate::render`]: invalid input fails exactly as a render does, each row
+//! comes from an object the chosen release creates (a central policy's rule
+//! per port, a per-package policy, a Sidecar), and every object a row names
+//! is one the render emits.
 
 mod diff;
 mod text;
 
 pub use diff::{diff, ReportDiff, Widened};
 
-use crate::ambient::{principal, WAYPOINT_NAME, WAYPOINT_NAMESPACE};
 use crate::error::{Errors, Warning, WarningKind};
+use crate::manifest::{Manifest, RuleFrom};
 use crate::model::{Labels, Mode, Package, Protocol};
 use crate::names;
-use crate::normalize::{self, Egress};
-use crate::options::{Options, UnscopedIdentity};
-use crate::sidecar::{self, GATEWAY_NAMESPACE};
+use crate::normalize::{Egress, Identity};
+use crate::options::Options;
+use crate::placed::{OwnedGroup, Placed, Slot};
+use crate::plan::Plan;
 use indexmap::IndexMap;
 use serde::{Serialize, Serializer};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt;
 
 /// The version of the JSON shape; bumped when a field changes meaning or
 /// disappears (new fields may be added without a bump).
-pub const REPORT_FORMAT_VERSION: u32 = 1;
+pub const REPORT_FORMAT_VERSION: u32 = 2;
 
 /// The audit of a set of Packages: one [`Access`] per (package, workload
 /// identity, host, port, protocol), and [`Finding`]s.
@@ -40,6 +43,8 @@ pub const REPORT_FORMAT_VERSION: u32 = 1;
 pub struct Report {
     /// [`REPORT_FORMAT_VERSION`].
     pub version: u32,
+    /// The UDS Core release whose objects the report reads, e.g. `1.11`.
+    pub uds_core: String,
     /// Who can reach what, sorted by namespace, package, host, port,
     /// protocol and identity.
     pub access: Vec<Access>,
@@ -70,13 +75,15 @@ pub struct Access {
     pub protocol: Protocol,
     /// True when these workloads' own rules ask for this host:port; false
     /// when they reach it only because a sibling rule of the same sidecar
-    /// package registered it (SPEC §6, shared access).
+    /// package registered it (SPEC §6.2, shared access) or as a
+    /// `remoteGenerated: Anywhere` participant (SPEC §5.2).
     pub requested: bool,
     /// The `allow[]` indices that ask for it (empty when not requested).
     pub rules: Vec<usize>,
     /// The shared object the traffic leaves the mesh through.
     pub path: ObjectRef,
-    /// The package-owned objects that allow it.
+    /// The objects that allow it: ServiceEntry, AuthorizationPolicy or
+    /// Sidecar, and the rules' NetworkPolicies.
     pub enforced_by: Vec<ObjectRef>,
     /// The input file the package came from.
     pub file: String,
@@ -98,14 +105,8 @@ pub enum Who {
         /// Its SPIFFE principal, as the AuthorizationPolicy names it.
         principal: String,
     },
-    /// Ambient, rule without `serviceAccount`: the namespace's `default`
-    /// service account, the identity of every pod that sets none.
-    DefaultServiceAccount {
-        /// The SPIFFE principal of the `default` service account.
-        principal: String,
-    },
-    /// Ambient, rule without `serviceAccount` under
-    /// `--unscoped-identity namespace`: every workload in the namespace.
+    /// Ambient, rule without `serviceAccount`: every workload in the
+    /// namespace, as the operator admits it.
     Namespace {
         /// The namespace.
         namespace: String,
@@ -124,13 +125,12 @@ pub enum Who {
 
 impl Who {
     /// How broad the identity is: 1 for one workload identity (a named
-    /// service account, a selector), 2 for the namespace's default service
-    /// account, 3 for the whole namespace. [`diff`] calls a change to a
-    /// higher number widened.
+    /// service account, a selector), 3 for the whole namespace (2 was the
+    /// default service account of report format 1). [`diff`] calls a change
+    /// to a higher number widened.
     pub fn breadth(&self) -> u8 {
         match self {
             Who::ServiceAccount { .. } | Who::Selector { .. } => 1,
-            Who::DefaultServiceAccount { .. } => 2,
             Who::Namespace { .. } | Who::AllPods { .. } => 3,
         }
     }
@@ -149,14 +149,13 @@ impl Who {
         }
     }
 
-    /// A short form for the terminal: `sa curl`, `sa default (unscoped)`,
-    /// `whole namespace (unscoped)`, `app=curl`, `all pods in namespace`.
+    /// A short form for the terminal: `sa curl`, `whole namespace
+    /// (unscoped)`, `app=curl`, `all pods in namespace`.
     pub fn short(&self) -> String {
         match self {
             Who::ServiceAccount {
                 service_account, ..
             } => format!("sa {service_account}"),
-            Who::DefaultServiceAccount { .. } => "sa default (unscoped)".to_string(),
             Who::Namespace { .. } => "whole namespace (unscoped)".to_string(),
             Who::Selector { selector } => selector_text(selector),
             Who::AllPods { .. } => "all pods in namespace".to_string(),
@@ -169,9 +168,6 @@ impl fmt::Display for Who {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Who::ServiceAccount { principal, .. } => f.write_str(principal),
-            Who::DefaultServiceAccount { principal } => {
-                write!(f, "{principal} (no serviceAccount)")
-            }
             Who::Namespace { namespace } => {
                 write!(
                     f,
@@ -205,17 +201,6 @@ pub struct ObjectRef {
     pub namespace: String,
     /// `metadata.name`.
     pub name: String,
-}
-
-impl ObjectRef {
-    fn new(api_version: &'static str, kind: &'static str, namespace: &str, name: String) -> Self {
-        ObjectRef {
-            api_version,
-            kind,
-            namespace: namespace.to_string(),
-            name,
-        }
-    }
 }
 
 impl fmt::Display for ObjectRef {
@@ -263,8 +248,17 @@ pub enum FindingCode {
     UnscopedIdentity,
     /// Sidecar workloads that can reach hosts or ports they did not ask for.
     SharedAccess,
-    /// A sidecar port the egress gateway does not expose.
-    GatewayPort,
+    /// A `remoteGenerated: Anywhere` rule joins every ambient host's policy.
+    AnywhereParticipant,
+    /// A policy that attaches to nothing (a render warning, before 0.59).
+    DanglingTarget,
+    /// Two ServiceEntries for one host on the waypoint (a render warning,
+    /// before 0.59).
+    DuplicateHostWaypoint,
+    /// `port` ignored beside `ports` (a render warning).
+    PortIgnored,
+    /// The release is newer than the newest known (a render warning).
+    NewerRelease,
     /// TLS passthrough: paths are not inspected; domain fronting.
     TlsPassthrough,
     /// One host reached from several namespaces.
@@ -286,7 +280,11 @@ impl FindingCode {
             FindingCode::CleartextHttp => "cleartext-http",
             FindingCode::UnscopedIdentity => "unscoped-identity",
             FindingCode::SharedAccess => "shared-access",
-            FindingCode::GatewayPort => "gateway-port",
+            FindingCode::AnywhereParticipant => "anywhere-participant",
+            FindingCode::DanglingTarget => "dangling-target",
+            FindingCode::DuplicateHostWaypoint => "duplicate-host-waypoint",
+            FindingCode::PortIgnored => "port-ignored",
+            FindingCode::NewerRelease => "newer-release",
             FindingCode::TlsPassthrough => "tls-passthrough",
             FindingCode::SharedHost => "shared-host",
             FindingCode::DeprecatedLabels => "deprecated-labels",
@@ -376,8 +374,9 @@ fn protocol_str<S: Serializer>(protocol: &Protocol, s: S) -> Result<S::Ok, S::Er
     s.serialize_str(protocol.as_str())
 }
 
-/// Audit packages: the access they grant and the findings (see the module
-/// documentation). Fails with the same errors as [`crate::render`].
+/// Audit packages: the access the chosen release's objects grant and the
+/// findings (see the module documentation). Fails with the same errors as
+/// [`crate::render`].
 ///
 /// ```
 /// use egress_render::{parse, report, FindingCode, Options};
@@ -394,54 +393,51 @@ fn protocol_str<S: Serializer>(protocol: &Protocol, s: S) -> Result<S::Ok, S::Er
 /// let parsed = parse("pkg.yaml", yaml.as_bytes());
 /// let report = report(&parsed.packages, &Options::default()).expect("valid input");
 /// assert_eq!(report.access[0].who.to_string(),
-///            "cluster.local/ns/team-a/sa/default (no serviceAccount)");
+///            "every workload in namespace team-a (no serviceAccount)");
+/// assert_eq!(report.access[0].port, 80);
 /// assert_eq!(report.findings[0].code, FindingCode::CleartextHttp);
-/// assert!(report.to_table(100).lines().all(|l| l.len() <= 100));
 /// ```
 pub fn report(packages: &[Package], options: &Options) -> Result<Report, Errors> {
-    // Validation, conflicts, collisions and warnings: exactly the render's.
-    let rendered = crate::render(packages, options)?;
+    crate::planned(packages, options, |plan, placed, warnings| {
+        build_report(plan, &placed, &warnings)
+    })
+}
 
-    let mut sorted: Vec<&Package> = packages.iter().collect();
-    sorted.sort_by(|a, b| {
-        (&a.namespace, &a.name, &a.source).cmp(&(&b.namespace, &b.name, &b.source))
-    });
-    let egresses: Vec<Egress> = sorted
-        .iter()
-        .filter_map(|p| normalize::egress(p, options))
-        .collect();
-
+fn build_report(plan: &Plan, placed: &[Placed], warnings: &[Warning]) -> Report {
+    let objects = Objects::index(placed);
     let mut access = Vec::new();
     let mut findings = Vec::new();
-    for e in &egresses {
+    for (index, e) in plan.packages.iter().enumerate() {
         findings.extend(protocol_findings(e));
         match e.mode {
-            Mode::Ambient => {
-                access.extend(ambient_access(e, options));
-                findings.extend(unscoped_findings(e, options));
-            }
+            Mode::Ambient => findings.extend(unscoped_findings(e, plan)),
             Mode::Sidecar => {
-                let (rows, shared) = sidecar_access(e);
+                let (rows, shared) = sidecar_access(e, index, &objects);
                 access.extend(rows);
                 findings.extend(shared);
-                findings.extend(gateway_port_findings(e, options));
             }
         }
     }
-    findings.extend(shared_host_findings(&egresses));
-    findings.extend(rendered.warnings.iter().filter_map(warning_finding));
+    if plan.behaviour.central_ambient {
+        access.extend(central_access(plan, placed, &objects));
+        findings.extend(participant_findings(plan));
+    } else {
+        access.extend(per_package_access(plan, placed, &objects));
+    }
+    findings.extend(shared_host_findings(plan));
+    findings.extend(warnings.iter().filter_map(warning_finding));
     if !access.is_empty() {
         findings.extend(mesh_wide_findings());
     }
-
     access.sort_by_cached_key(access_order);
     findings.sort();
     findings.dedup();
-    Ok(Report {
+    Report {
         version: REPORT_FORMAT_VERSION,
+        uds_core: plan.options.uds_core.to_string(),
         access,
         findings,
-    })
+    }
 }
 
 type AccessOrder = (String, String, String, u16, Protocol, u8, String);
@@ -461,98 +457,262 @@ pub(crate) fn access_order(a: &Access) -> AccessOrder {
     )
 }
 
-/// The package ServiceEntry of a host, named exactly as the render names it.
-fn service_entry_ref(e: &Egress, host: &str) -> ObjectRef {
-    let pairs = e.hosts.get(host).map(Vec::as_slice).unwrap_or_default();
-    ObjectRef::new(
-        "networking.istio.io/v1",
-        "ServiceEntry",
-        &e.pkg.namespace,
-        names::package_service_entry(&e.pkg.name, host, pairs),
-    )
+fn object_ref(m: &Manifest) -> ObjectRef {
+    ObjectRef {
+        api_version: m.api_version(),
+        kind: m.kind(),
+        namespace: m.namespace().to_string(),
+        name: m.name().to_string(),
+    }
 }
 
-fn ambient_who(e: &Egress, sa: Option<&str>, options: &Options) -> Who {
-    let ns = &e.pkg.namespace;
-    match (sa, options.unscoped_identity) {
-        (Some(sa), _) => Who::ServiceAccount {
-            service_account: sa.to_string(),
-            principal: principal(options, ns, sa),
+/// The built objects by what the report looks them up by; names always
+/// come from the objects, never re-derived.
+struct Objects<'p> {
+    /// (package index, host) → the package's ServiceEntry of that host.
+    service_entries: HashMap<(usize, &'p str), ObjectRef>,
+    /// (package index, rule index) → the rule's NetworkPolicy.
+    network_policies: HashMap<(usize, usize), ObjectRef>,
+    /// (package index, Sidecar position) → the Sidecar.
+    sidecars: HashMap<(usize, usize), ObjectRef>,
+    /// The egress path of each mode's host: the waypoint, or the host's
+    /// Istio Gateway.
+    waypoint: Option<ObjectRef>,
+    gateways: HashMap<&'p str, ObjectRef>,
+}
+
+impl<'p> Objects<'p> {
+    fn index(placed: &'p [Placed]) -> Self {
+        let mut o = Objects {
+            service_entries: HashMap::new(),
+            network_policies: HashMap::new(),
+            sidecars: HashMap::new(),
+            waypoint: None,
+            gateways: HashMap::new(),
+        };
+        for p in placed {
+            let r = object_ref(&p.manifest);
+            match (&p.slot, &p.manifest) {
+                (Slot::Package { package, .. }, Manifest::ServiceEntry(_)) => {
+                    o.service_entries.insert((*package, p.host), r);
+                }
+                (Slot::Package { package, .. }, Manifest::NetworkPolicy(_)) => {
+                    if let Some((rule, _)) = p.rule {
+                        o.network_policies.insert((*package, rule.index), r);
+                    }
+                }
+                (
+                    Slot::Package {
+                        package,
+                        group: OwnedGroup::Policies,
+                        seq,
+                    },
+                    Manifest::Sidecar(_),
+                ) => {
+                    o.sidecars.insert((*package, *seq), r);
+                }
+                (Slot::Waypoint, _) => o.waypoint = Some(r),
+                (Slot::SidecarHost { host, .. }, Manifest::Gateway(_)) => {
+                    o.gateways.insert(host, r);
+                }
+                _ => {}
+            }
+        }
+        o
+    }
+
+    /// The NetworkPolicies of a package's rules.
+    fn network_policies_of(&self, package: usize, rules: &[usize]) -> Vec<ObjectRef> {
+        rules
+            .iter()
+            .filter_map(|r| self.network_policies.get(&(package, *r)).cloned())
+            .collect()
+    }
+}
+
+fn who_of(identity: Identity) -> Who {
+    match identity {
+        Identity::ServiceAccount {
+            namespace,
+            service_account,
+        } => Who::ServiceAccount {
+            service_account: service_account.to_string(),
+            principal: names::principal(namespace, service_account),
         },
-        (None, UnscopedIdentity::DefaultServiceAccount) => Who::DefaultServiceAccount {
-            principal: principal(options, ns, "default"),
-        },
-        (None, UnscopedIdentity::Namespace) => Who::Namespace {
-            namespace: ns.clone(),
+        Identity::Namespace(ns) => Who::Namespace {
+            namespace: ns.to_string(),
         },
     }
 }
 
-/// SPEC §5: one AuthorizationPolicy per (host, service account) admits that
-/// identity on the ports its rules asked for, through the shared waypoint.
-fn ambient_access(e: &Egress, options: &Options) -> Vec<Access> {
-    let mut rows: IndexMap<(&str, u16, Protocol, Option<&str>), Vec<usize>> = IndexMap::new();
-    for r in &e.rules {
-        for &port in &r.ports {
-            let rules = rows
-                .entry((r.host, port, r.protocol, r.rule.service_account.as_deref()))
-                .or_default();
-            if !rules.contains(&r.rule.index) {
-                rules.push(r.rule.index);
+/// The identities of an AuthorizationPolicy rule's `from`, as written.
+fn identities_of(from: &[RuleFrom]) -> Vec<(String, Who)> {
+    let mut out = Vec::new();
+    for s in from.iter().map(|f| &f.source) {
+        for p in &s.principals {
+            // cluster.local/ns/{namespace}/sa/{sa}
+            let mut parts = p.splitn(5, '/').skip(2);
+            if let (Some(ns), Some(_), Some(sa)) = (parts.next(), parts.next(), parts.next()) {
+                out.push((
+                    ns.to_string(),
+                    Who::ServiceAccount {
+                        service_account: sa.to_string(),
+                        principal: p.clone(),
+                    },
+                ));
+            }
+        }
+        for ns in &s.namespaces {
+            out.push((ns.clone(), Who::Namespace { namespace: ns.clone() }));
+        }
+    }
+    out
+}
+
+/// The rules of `e` asking for `host:port` as `who` (ambient), ascending.
+fn ambient_rules(e: &Egress, host: &str, port: Option<u16>, who: &Who) -> Vec<usize> {
+    let rules: BTreeSet<usize> = e
+        .rules
+        .iter()
+        .filter(|r| r.host == host && port.is_none_or(|p| r.ports.contains(&p)))
+        .filter(|r| &who_of(Identity::of(e.pkg, r.rule)) == who)
+        .map(|r| r.rule.index)
+        .collect();
+    rules.into_iter().collect()
+}
+
+/// SPEC §5.2: one row per identity of each port rule of each central
+/// AuthorizationPolicy; an Anywhere participant's rows are not requested.
+fn central_access(plan: &Plan, placed: &[Placed], objects: &Objects) -> Vec<Access> {
+    let by_namespace: HashMap<&str, (usize, &Egress)> = plan
+        .packages
+        .iter()
+        .enumerate()
+        .map(|(i, e)| (e.pkg.namespace.as_str(), (i, e)))
+        .collect();
+    let ses: HashMap<&str, &Placed> = placed
+        .iter()
+        .filter(|p| matches!(p.slot, Slot::AmbientHost { seq: 0, .. }))
+        .map(|p| (p.host, p))
+        .collect();
+    let mut rows = Vec::new();
+    for p in placed {
+        let (Slot::AmbientHost { host, .. }, Manifest::AuthorizationPolicy(ap)) = (&p.slot, &p.manifest)
+        else {
+            continue;
+        };
+        let Some(se) = ses.get(host) else { continue };
+        let Manifest::ServiceEntry(se_obj) = &se.manifest else { continue };
+        for rule in &ap.spec.rules {
+            for port in rule.to.iter().flat_map(|t| &t.operation.ports) {
+                let Ok(port) = port.parse::<u16>() else { continue };
+                let protocol = se_obj
+                    .spec
+                    .ports
+                    .iter()
+                    .find(|sp| sp.number == port)
+                    .map_or(Protocol::Tls, |sp| {
+                        if sp.protocol == "HTTP" {
+                            Protocol::Http
+                        } else {
+                            Protocol::Tls
+                        }
+                    });
+                for (ns, who) in identities_of(&rule.from) {
+                    let Some(&(index, e)) = by_namespace.get(ns.as_str()) else {
+                        continue;
+                    };
+                    let mut rules = ambient_rules(e, host, Some(port), &who);
+                    let requested = !rules.is_empty();
+                    if !requested {
+                        rules = e
+                            .participants
+                            .iter()
+                            .filter(|pt| who_of(pt.identity) == who)
+                            .map(|pt| pt.rule.index)
+                            .collect();
+                    }
+                    let mut enforced_by = vec![object_ref(&se.manifest), object_ref(&p.manifest)];
+                    enforced_by.extend(objects.network_policies_of(index, &rules));
+                    rows.push(Access {
+                        namespace: e.pkg.namespace.clone(),
+                        package: e.pkg.name.clone(),
+                        mode: Mode::Ambient,
+                        who,
+                        host: host.to_string(),
+                        port,
+                        protocol,
+                        requested,
+                        rules,
+                        path: objects.waypoint.clone().unwrap_or_else(|| object_ref(&se.manifest)),
+                        enforced_by,
+                        file: e.pkg.source.file.clone(),
+                    });
+                }
             }
         }
     }
-    let waypoint = ObjectRef::new(
-        "gateway.networking.k8s.io/v1",
-        "Gateway",
-        WAYPOINT_NAMESPACE,
-        WAYPOINT_NAME.to_string(),
-    );
-    rows.into_iter()
-        .map(|((host, port, protocol, sa), mut rules)| {
-            rules.sort_unstable();
-            Access {
-                namespace: e.pkg.namespace.clone(),
-                package: e.pkg.name.clone(),
-                mode: Mode::Ambient,
-                who: ambient_who(e, sa, options),
-                host: host.to_string(),
-                port,
-                protocol,
-                requested: true,
-                rules,
-                path: waypoint.clone(),
-                enforced_by: vec![
-                    service_entry_ref(e, host),
-                    ObjectRef::new(
-                        "security.istio.io/v1",
-                        "AuthorizationPolicy",
-                        &e.pkg.namespace,
-                        names::authorization_policy(host, sa),
-                    ),
-                ],
-                file: e.pkg.source.file.clone(),
+    rows
+}
+
+/// SPEC §5.1 (before 0.59): each package AuthorizationPolicy admits its
+/// identity on every port of its host (no port scoping).
+fn per_package_access(plan: &Plan, placed: &[Placed], objects: &Objects) -> Vec<Access> {
+    let mut rows = Vec::new();
+    for p in placed {
+        let (Slot::Package { package, .. }, Manifest::AuthorizationPolicy(ap)) = (&p.slot, &p.manifest)
+        else {
+            continue;
+        };
+        let Some(e) = plan.package(*package) else { continue };
+        let host = p.host;
+        let Some(pairs) = e.hosts.get(host) else { continue };
+        for rule in &ap.spec.rules {
+            for (_, who) in identities_of(&rule.from) {
+                for &(port, protocol) in pairs {
+                    let rules = ambient_rules(e, host, None, &who);
+                    let mut enforced_by: Vec<ObjectRef> = objects
+                        .service_entries
+                        .get(&(*package, host))
+                        .cloned()
+                        .into_iter()
+                        .collect();
+                    enforced_by.push(object_ref(&p.manifest));
+                    enforced_by.extend(objects.network_policies_of(*package, &rules));
+                    rows.push(Access {
+                        namespace: e.pkg.namespace.clone(),
+                        package: e.pkg.name.clone(),
+                        mode: Mode::Ambient,
+                        who: who.clone(),
+                        host: host.to_string(),
+                        port,
+                        protocol,
+                        requested: ambient_rules(e, host, Some(port), &who).len() == rules.len(),
+                        rules,
+                        path: objects.waypoint.clone().unwrap_or_else(|| object_ref(&p.manifest)),
+                        enforced_by,
+                        file: e.pkg.source.file.clone(),
+                    });
+                }
             }
-        })
-        .collect()
+        }
+    }
+    rows
 }
 
 /// SPEC §6: a REGISTRY_ONLY Sidecar per selector lets its pods reach every
 /// host:port the package's (namespace-wide) ServiceEntries register, not
 /// only the ones their own rules name. Returns the rows and, per selector
 /// that reaches more than it asked for, a shared-access finding.
-fn sidecar_access(e: &Egress) -> (Vec<Access>, Vec<Finding>) {
+fn sidecar_access(e: &Egress, index: usize, objects: &Objects) -> (Vec<Access>, Vec<Finding>) {
     let pkg = e.pkg;
     let mut rows = Vec::new();
     let mut findings = Vec::new();
-    for group in sidecar::selectors(e) {
-        let key = sidecar::selector_key(group.selector);
+    for (seq, group) in e.selectors.iter().enumerate() {
         let mut asked: IndexMap<(&str, u16, Protocol), Vec<usize>> = IndexMap::new();
         let mut group_rules: BTreeSet<usize> = BTreeSet::new();
-        for r in e
-            .rules
-            .iter()
-            .filter(|r| sidecar::selector_key(r.rule.workload_selector()) == key)
+        for r in e.rules.iter().filter(|r| r.rule.selector.as_ref() == group.selector
+            || same_selector(r.rule.selector.as_ref(), group.selector))
         {
             group_rules.insert(r.rule.index);
             for &port in &r.ports {
@@ -563,19 +723,14 @@ fn sidecar_access(e: &Egress) -> (Vec<Access>, Vec<Finding>) {
             }
         }
         let who = match group.selector {
-            Some(sel) => Who::Selector {
+            Some(sel) if !sel.is_empty() => Who::Selector {
                 selector: sel.clone(),
             },
-            None => Who::AllPods {
+            _ => Who::AllPods {
                 namespace: pkg.namespace.clone(),
             },
         };
-        let sidecar_ref = ObjectRef::new(
-            "networking.istio.io/v1",
-            "Sidecar",
-            &pkg.namespace,
-            names::sidecar(&pkg.name, group.selector),
-        );
+        let sidecar = objects.sidecars.get(&(index, seq)).cloned();
         let mut extra: Vec<String> = Vec::new();
         for (host, pairs) in &e.hosts {
             for &(port, protocol) in pairs {
@@ -587,6 +742,14 @@ fn sidecar_access(e: &Egress) -> (Vec<Access>, Vec<Finding>) {
                 if rules.is_empty() {
                     extra.push(format!("{host}:{port}/{protocol}"));
                 }
+                let mut enforced_by: Vec<ObjectRef> = objects
+                    .service_entries
+                    .get(&(index, *host))
+                    .cloned()
+                    .into_iter()
+                    .chain(sidecar.clone())
+                    .collect();
+                enforced_by.extend(objects.network_policies_of(index, &rules));
                 rows.push(Access {
                     namespace: pkg.namespace.clone(),
                     package: pkg.name.clone(),
@@ -597,18 +760,24 @@ fn sidecar_access(e: &Egress) -> (Vec<Access>, Vec<Finding>) {
                     protocol,
                     requested: !rules.is_empty(),
                     rules,
-                    path: ObjectRef::new(
-                        "networking.istio.io/v1",
-                        "Gateway",
-                        GATEWAY_NAMESPACE,
-                        names::egress_gateway(host),
-                    ),
-                    enforced_by: vec![service_entry_ref(e, host), sidecar_ref.clone()],
+                    path: objects.gateways.get(host).cloned().unwrap_or_else(|| ObjectRef {
+                        api_version: "networking.istio.io/v1",
+                        kind: "Gateway",
+                        namespace: names::GATEWAY_NAMESPACE.to_string(),
+                        name: names::egress_gateway(host),
+                    }),
+                    enforced_by,
                     file: pkg.source.file.clone(),
                 });
             }
         }
         if !extra.is_empty() {
+            let shown: Vec<String> = extra.iter().take(10).cloned().collect();
+            let more = extra.len() - shown.len();
+            let mut listed = shown.join(", ");
+            if more > 0 {
+                listed.push_str(&format!(" and {more} more"));
+            }
             findings.push(Finding {
                 severity: Severity::Medium,
                 code: FindingCode::SharedAccess,
@@ -617,18 +786,26 @@ fn sidecar_access(e: &Egress) -> (Vec<Access>, Vec<Finding>) {
                 host: None,
                 ports: Vec::new(),
                 message: format!(
-                    "{} can also reach {}, which their rules do not ask for: a package's ServiceEntries are visible to every workload in its namespace, and a REGISTRY_ONLY Sidecar admits whatever is registered",
+                    "{} can also reach {listed}, which their rules do not ask for: a package's ServiceEntries are visible to every workload in its namespace, and a REGISTRY_ONLY Sidecar admits whatever is registered",
                     match group.selector {
-                        Some(sel) => format!("pods selected by {}", selector_text(sel)),
-                        None => format!("all pods in namespace {}", pkg.namespace),
+                        Some(sel) if !sel.is_empty() => format!("pods selected by {}", selector_text(sel)),
+                        _ => format!("all pods in namespace {}", pkg.namespace),
                     },
-                    extra.join(", ")
                 ),
                 fix: "if these workloads must not reach those hosts, move them, or the rules that register the other hosts, to a package in another namespace".to_string(),
             });
         }
     }
     (rows, findings)
+}
+
+/// Selectors compare as maps, `None` apart from `{}`.
+fn same_selector(a: Option<&Labels>, b: Option<&Labels>) -> bool {
+    match (a, b) {
+        (Some(a), Some(b)) => a.len() == b.len() && a.iter().all(|(k, v)| b.get(k) == Some(v)),
+        (None, None) => true,
+        _ => false,
+    }
 }
 
 /// The ports and the `allow[]` indices of some rules.
@@ -653,43 +830,47 @@ fn protocol_findings(e: &Egress) -> Vec<Finding> {
         entry.1.insert(r.rule.index);
     }
     by.into_iter()
-        .map(|((host, protocol), (ports, rules))| match protocol {
-            Protocol::Http => Finding {
-                severity: Severity::High,
-                code: FindingCode::CleartextHttp,
+        .map(|((host, protocol), (ports, rules))| {
+            let (severity, code, message, fix) = if protocol == Protocol::Http {
+                (
+                    Severity::High,
+                    FindingCode::CleartextHttp,
+                    format!(
+                        "traffic to {host} leaves the cluster as plain HTTP: anyone on the network path can read or change it, and these objects only check the host and port, not what is sent"
+                    ),
+                    format!(
+                        "if {host} offers HTTPS, have the workload use it: remoteProtocol TLS on port 443; otherwise make sure nothing secret is sent"
+                    ),
+                )
+            } else {
+                (
+                    Severity::Low,
+                    FindingCode::TlsPassthrough,
+                    format!(
+                        "TLS to {host} is passed through: only the SNI is checked, so paths cannot be inspected, restricted or logged; if the host sits behind a front open to domain fronting (a shared CDN), workloads can reach any site behind that front"
+                    ),
+                    format!(
+                        "allow {host} only if you trust it and know it is not open to domain fronting; prefer a host name dedicated to the service over a shared front"
+                    ),
+                )
+            };
+            Finding {
+                severity,
+                code,
                 subject: host.to_string(),
                 origins: vec![origin(e.pkg, rules)],
                 host: Some(host.to_string()),
                 ports: ports.into_iter().collect(),
-                message: format!(
-                    "traffic to {host} leaves the cluster as plain HTTP: anyone on the network path can read or change it, and these objects only check the host and port, not what is sent"
-                ),
-                fix: format!(
-                    "if {host} offers HTTPS, have the workload use it: remoteProtocol TLS on port 443; otherwise make sure nothing secret is sent"
-                ),
-            },
-            Protocol::Tls => Finding {
-                severity: Severity::Low,
-                code: FindingCode::TlsPassthrough,
-                subject: host.to_string(),
-                origins: vec![origin(e.pkg, rules)],
-                host: Some(host.to_string()),
-                ports: ports.into_iter().collect(),
-                message: format!(
-                    "TLS to {host} is passed through: only the SNI is checked, so paths cannot be inspected, restricted or logged; if the host sits behind a front open to domain fronting (a shared CDN), workloads can reach any site behind that front"
-                ),
-                fix: format!(
-                    "allow {host} only if you trust it and know it is not open to domain fronting; prefer a host name dedicated to the service over a shared front"
-                ),
-            },
+                message,
+                fix,
+            }
         })
         .collect()
 }
 
-/// SPEC §5: an ambient rule without `serviceAccount` admits the namespace's
-/// default identity, or the whole namespace (`--unscoped-identity
-/// namespace`, the operator's behaviour).
-fn unscoped_findings(e: &Egress, options: &Options) -> Vec<Finding> {
+/// SPEC §4: an ambient rule without `serviceAccount` admits its whole
+/// namespace, as every release does.
+fn unscoped_findings(e: &Egress, plan: &Plan) -> Vec<Finding> {
     let mut by_host: IndexMap<&str, PortsAndRules> = IndexMap::new();
     for r in e.rules.iter().filter(|r| r.rule.service_account.is_none()) {
         let entry = by_host.entry(r.host).or_default();
@@ -699,90 +880,76 @@ fn unscoped_findings(e: &Egress, options: &Options) -> Vec<Finding> {
     let ns = &e.pkg.namespace;
     by_host
         .into_iter()
-        .map(|(host, (ports, rules))| {
-            let (severity, message) = match options.unscoped_identity {
-                UnscopedIdentity::DefaultServiceAccount => (
-                    Severity::Medium,
-                    format!(
-                        "rules for {host} without serviceAccount admit {}, the identity of every pod in {ns} that does not set serviceAccountName",
-                        principal(options, ns, "default")
-                    ),
-                ),
-                UnscopedIdentity::Namespace => (
-                    Severity::High,
-                    format!(
-                        "rules for {host} without serviceAccount admit every workload in namespace {ns} (--unscoped-identity namespace, as UDS Core's operator does)"
-                    ),
-                ),
-            };
-            Finding {
-                severity,
-                code: FindingCode::UnscopedIdentity,
-                subject: host.to_string(),
-                origins: vec![origin(e.pkg, rules)],
-                host: Some(host.to_string()),
-                ports: ports.into_iter().collect(),
-                message,
-                fix: format!(
-                    "set serviceAccount on these rules to the service account of the workload that needs {host}"
-                ),
-            }
+        .map(|(host, (ports, rules))| Finding {
+            severity: Severity::High,
+            code: FindingCode::UnscopedIdentity,
+            subject: host.to_string(),
+            origins: vec![origin(e.pkg, rules)],
+            host: Some(host.to_string()),
+            ports: ports.into_iter().collect(),
+            message: format!(
+                "rules for {host} without serviceAccount admit every workload in namespace {ns} (UDS Core {} admits the namespace)",
+                plan.options.uds_core
+            ),
+            fix: format!(
+                "set serviceAccount on these rules to the service account of the workload that needs {host}"
+            ),
         })
         .collect()
 }
 
-/// SPEC §6 warning: a sidecar port the egress gateway does not expose.
-fn gateway_port_findings(e: &Egress, options: &Options) -> Vec<Finding> {
-    let mut by: BTreeMap<(&str, u16), BTreeSet<usize>> = BTreeMap::new();
-    for r in &e.rules {
-        for &port in r
-            .ports
-            .iter()
-            .filter(|p| !options.gateway_ports.contains(p))
-        {
-            by.entry((r.host, port)).or_default().insert(r.rule.index);
-        }
+/// SPEC §5.2: an Anywhere rule's identity joins every ambient host's policy.
+fn participant_findings(plan: &Plan) -> Vec<Finding> {
+    let hosts: Vec<&str> = plan.ambient.keys().copied().collect();
+    if hosts.is_empty() {
+        return Vec::new();
     }
-    let exposed: Vec<String> = options.gateway_ports.iter().map(u16::to_string).collect();
-    by.into_iter()
-        .map(|((host, port), rules)| Finding {
-            severity: Severity::Medium,
-            code: FindingCode::GatewayPort,
-            subject: format!("{host}:{port}"),
-            origins: vec![origin(e.pkg, rules)],
-            host: Some(host.to_string()),
-            ports: vec![port],
-            message: format!(
-                "{host}:{port} uses a port the egress gateway does not expose (it exposes {}): the traffic will not egress",
-                exposed.join(", ")
-            ),
-            fix: format!(
-                "add port {port} to the istio-egress-gateway service (a service.ports override) and pass --gateway-ports {},{port}, or use an exposed port",
-                exposed.join(",")
-            ),
+    let mut shown = hosts.iter().take(10).copied().collect::<Vec<_>>().join(", ");
+    if hosts.len() > 10 {
+        shown.push_str(&format!(" and {} more", hosts.len() - 10));
+    }
+    plan.of_mode(Mode::Ambient)
+        .flat_map(|(_, e)| e.participants.iter().map(move |p| (e, p)))
+        .map(|(e, p)| {
+            let who = who_of(p.identity);
+            let ports = p.ports.clone().unwrap_or_default();
+            Finding {
+                severity: Severity::Medium,
+                code: FindingCode::AnywhereParticipant,
+                subject: who.key(),
+                origins: vec![origin(e.pkg, [p.rule.index])],
+                host: None,
+                ports: {
+                    let mut ports = ports;
+                    ports.sort_unstable();
+                    ports.dedup();
+                    ports
+                },
+                message: format!(
+                    "remoteGenerated: Anywhere makes {who} a participant of every ambient host's AuthorizationPolicy ({}): it can reach {shown}, hosts other packages asked for",
+                    p.ports.as_ref().map_or("on every port".to_string(), |ports| format!(
+                        "on port {}",
+                        ports.iter().map(u16::to_string).collect::<Vec<_>>().join(", ")
+                    ))
+                ),
+                fix: "if these workloads only need some hosts, replace remoteGenerated: Anywhere with remoteHost rules for them".to_string(),
+            }
         })
         .collect()
 }
 
 /// One host reached from several namespaces: they share the egress path,
 /// so one owner's change affects the others (seeds: "Limitations").
-fn shared_host_findings(egresses: &[Egress]) -> Vec<Finding> {
+fn shared_host_findings(plan: &Plan) -> Vec<Finding> {
     let mut by_host: BTreeMap<&str, Vec<(&Egress, PortsAndRules)>> = BTreeMap::new();
-    for e in egresses {
-        // Each host's rules, gathered in one pass over the package's rules.
+    for e in &plan.packages {
         let mut rules_of: BTreeMap<&str, BTreeSet<usize>> = BTreeMap::new();
         for r in &e.rules {
             rules_of.entry(r.host).or_default().insert(r.rule.index);
         }
-        for host in e.hosts.keys() {
-            let rules: BTreeSet<usize> = rules_of.remove(host).unwrap_or_default();
-            let ports: BTreeSet<u16> = e
-                .hosts
-                .get(host)
-                .into_iter()
-                .flatten()
-                .map(|&(p, _)| p)
-                .collect();
+        for (host, pairs) in &e.hosts {
+            let rules = rules_of.remove(host).unwrap_or_default();
+            let ports: BTreeSet<u16> = pairs.iter().map(|&(p, _)| p).collect();
             by_host.entry(host).or_default().push((e, (ports, rules)));
         }
     }
@@ -794,7 +961,11 @@ fn shared_host_findings(egresses: &[Egress]) -> Vec<Finding> {
         }
         let mut how = Vec::new();
         if users.iter().any(|u| u.0.mode == Mode::Ambient) {
-            how.push("ambient packages share the egress waypoint and must keep requesting the same ports and protocols, so one owner cannot change them alone");
+            how.push(if plan.behaviour.central_ambient {
+                "ambient packages share one ServiceEntry and AuthorizationPolicy in istio-egress-ambient that carry the union of their ports"
+            } else {
+                "ambient packages share the egress waypoint and must keep requesting the same ports and protocols, so one owner cannot change them alone"
+            });
         }
         if users.iter().any(|u| u.0.mode == Mode::Sidecar) {
             how.push("sidecar packages share one Gateway, VirtualService and ServiceEntry in istio-egress-gateway that carry the union of their ports");
@@ -824,25 +995,31 @@ fn shared_host_findings(egresses: &[Egress]) -> Vec<Finding> {
     out
 }
 
-/// Render warnings the report does not derive itself become findings, so
-/// the report shows everything a render would warn about.
+/// Render warnings become findings, so the report shows everything a
+/// render would warn about (shared access is derived above, with data).
 fn warning_finding(w: &Warning) -> Option<Finding> {
-    let code = match w.kind {
-        // Derived above from the rules, with the host and ports as data.
-        WarningKind::GatewayPort | WarningKind::SharedAccess => return None,
-        WarningKind::DeprecatedLabels => FindingCode::DeprecatedLabels,
-        WarningKind::OverlappingSidecars => FindingCode::OverlappingSidecars,
+    let (code, severity) = match w.kind {
+        WarningKind::SharedAccess => return None,
+        WarningKind::DeprecatedLabels => (FindingCode::DeprecatedLabels, Severity::Low),
+        WarningKind::OverlappingSidecars => (FindingCode::OverlappingSidecars, Severity::Low),
+        WarningKind::PortIgnored => (FindingCode::PortIgnored, Severity::Low),
+        WarningKind::DanglingTarget => (FindingCode::DanglingTarget, Severity::High),
+        WarningKind::DuplicateHostWaypoint => (FindingCode::DuplicateHostWaypoint, Severity::Medium),
+        WarningKind::NewerRelease => (FindingCode::NewerRelease, Severity::Info),
     };
-    let (namespace, package) = w.package.split_once('/').unwrap_or(("", &w.package));
-    Some(Finding {
-        severity: Severity::Low,
-        code,
-        subject: w.message.clone(),
-        origins: vec![Origin {
+    let origins = match w.package.split_once('/') {
+        Some((namespace, package)) => vec![Origin {
             namespace: namespace.to_string(),
             package: package.to_string(),
             rules: w.rule.into_iter().collect(),
         }],
+        None => Vec::new(),
+    };
+    Some(Finding {
+        severity,
+        code,
+        subject: w.message.clone(),
+        origins,
         host: None,
         ports: Vec::new(),
         message: w.message.clone(),
@@ -871,8 +1048,8 @@ fn mesh_wide_findings() -> [Finding; 2] {
             origins: Vec::new(),
             host: None,
             ports: Vec::new(),
-            message: "these objects only govern traffic that goes through the mesh; pods outside the mesh or on the host network can bypass the egress waypoint and gateway, and Istio leaves blocking that to the cluster".to_string(),
-            fix: "enforce egress below the mesh: NetworkPolicies or a firewall that let only the egress waypoint and gateway reach outside the cluster".to_string(),
+            message: "these objects only govern traffic that goes through the mesh; pods outside the mesh or on the host network can bypass the egress waypoint and gateway, and the NetworkPolicies here only open paths (UDS Core's default-deny policies do the blocking)".to_string(),
+            fix: "keep UDS Core's default-deny NetworkPolicies in every namespace, and a firewall that lets only the egress waypoint and gateway reach outside the cluster".to_string(),
         },
     ]
 }

@@ -356,9 +356,6 @@ pub(super) fn code(text: &str) -> String {
 fn who_md(who: &Who) -> String {
     match who {
         Who::ServiceAccount { principal, .. } => code(principal),
-        Who::DefaultServiceAccount { principal } => {
-            format!("{} (no serviceAccount)", code(principal))
-        }
         Who::Namespace { namespace } => format!(
             "every workload in namespace {} (no serviceAccount)",
             code(namespace)

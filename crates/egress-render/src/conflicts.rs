@@ -1,0 +1,191 @@
+//! The rules of SPEC §2 that look across packages through the plan: one
+//! host:port with two protocols in one mode (§2.12), differing ambient port
+//! sets before 0.59 (§2.13), and sidecar ports the egress gateway does not
+//! expose (§2.14). Where the operator's outcome depends on reconcile order,
+//! every package involved is named (SPEC §0, §8).
+
+use crate::error::{Error, ErrorKind};
+use crate::model::{AllowRule, Mode, Protocol};
+use crate::normalize::{Egress, Pair};
+use crate::plan::Plan;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Every cross-package problem of the plan.
+pub(crate) fn all(plan: &Plan) -> Vec<Error> {
+    let mut errors = Vec::new();
+    for mode in [Mode::Ambient, Mode::Sidecar] {
+        errors.extend(protocols_across_packages(plan, mode));
+    }
+    if !plan.behaviour.central_ambient {
+        errors.extend(ambient_port_sets(plan));
+    }
+    errors.extend(gateway_ports(plan));
+    errors
+}
+
+/// The first rule of `e` that asks for `host` (and `port`, when given).
+fn rule_for<'a>(e: &Egress<'a>, host: &str, port: Option<u16>) -> Option<&'a AllowRule> {
+    e.rules
+        .iter()
+        .find(|r| r.host == host && port.is_none_or(|p| r.ports.contains(&p)))
+        .map(|r| r.rule)
+}
+
+/// §2.12 across packages of one mode: a host:port asked for as TLS by one
+/// package and as HTTP by another. Each package whose protocol differs from
+/// the first package's (in namespace/name order) is reported.
+fn protocols_across_packages(plan: &Plan, mode: Mode) -> Vec<Error> {
+    let hosts = match mode {
+        Mode::Ambient => &plan.ambient,
+        Mode::Sidecar => &plan.sidecar,
+    };
+    let mut errors = Vec::new();
+    for (&host, shared) in hosts {
+        // Ports with two protocols in the union: rare, so the packages are
+        // only walked for those.
+        let mut protocols: BTreeMap<u16, BTreeSet<Protocol>> = BTreeMap::new();
+        for &(port, protocol) in &shared.pairs {
+            protocols.entry(port).or_default().insert(protocol);
+        }
+        for (port, set) in protocols.into_iter().filter(|(_, s)| s.len() > 1) {
+            let users: Vec<(&Egress, Protocol)> = shared
+                .users
+                .iter()
+                .filter_map(|&i| plan.package(i))
+                .filter_map(|e| {
+                    let pairs = e.hosts.get(host)?;
+                    let (_, p) = pairs.iter().find(|(p, _)| *p == port)?;
+                    Some((e, *p))
+                })
+                .collect();
+            let Some(&(first, first_protocol)) = users.first() else {
+                continue;
+            };
+            let others: Vec<String> = users
+                .iter()
+                .filter(|(_, p)| *p != first_protocol)
+                .map(|(e, p)| format!("as {p} by package {} ({})", e.pkg.id(), e.pkg.source.file))
+                .collect();
+            for &(e, _) in users.iter().filter(|(_, p)| *p != first_protocol) {
+                let why = match (mode, plan.behaviour.central_ambient) {
+                    (Mode::Ambient, true) => "the shared ServiceEntry in istio-egress-ambient carries one protocol per port, and from 0.59 this conflict stops the operator's whole ambient reconcile",
+                    (Mode::Ambient, false) => "the shared egress waypoint carries one protocol per host and port; which package's request wins depends on reconcile order",
+                    (Mode::Sidecar, _) => "the shared egress gateway carries one protocol per host and port; which package's request wins depends on reconcile order",
+                };
+                let mut err = Error::new(
+                    ErrorKind::PortProtocolConflict,
+                    format!(
+                        "{host}:{port} is requested as {first_protocol} by package {} ({}) and {} ({} mode); {why}",
+                        first.pkg.id(),
+                        first.pkg.source.file,
+                        others.join(", "),
+                        mode,
+                    ),
+                )
+                .in_package(e.pkg)
+                .field("remoteProtocol")
+                .help(format!(
+                    "agree on one protocol for {host}:{port} across packages ({} are involved)",
+                    set.iter().map(|p| p.as_str()).collect::<Vec<_>>().join(" and ")
+                ));
+                if let Some(r) = rule_for(e, host, Some(port)) {
+                    err = err.rule(r.index).at(r.pos_of("remoteHost"));
+                }
+                errors.push(err);
+            }
+        }
+    }
+    errors
+}
+
+/// `{443/TLS, 80/HTTP}`, sorted.
+fn pair_set(set: &BTreeSet<Pair>) -> String {
+    let items: Vec<String> = set
+        .iter()
+        .map(|(p, proto)| format!("{p}/{proto}"))
+        .collect();
+    format!("{{{}}}", items.join(", "))
+}
+
+/// §2.13 (before 0.59): ambient packages that name one host must request the
+/// same pairs for it ("the second request will be blocked", and which one
+/// is second depends on reconcile order).
+fn ambient_port_sets(plan: &Plan) -> Vec<Error> {
+    let mut errors = Vec::new();
+    for (&host, shared) in &plan.ambient {
+        let users: Vec<(&Egress, BTreeSet<Pair>)> = shared
+            .users
+            .iter()
+            .filter_map(|&i| plan.package(i))
+            .map(|e| {
+                let set = e.hosts.get(host).into_iter().flatten().copied().collect();
+                (e, set)
+            })
+            .collect();
+        let Some(((first, first_set), rest)) = users.split_first() else {
+            continue;
+        };
+        for (other, set) in rest.iter().filter(|(_, s)| s != first_set) {
+            let mut err = Error::new(
+                ErrorKind::AmbientHostConflict,
+                format!(
+                    "host {host} is requested with {} by package {} ({}) but with {} by package {} ({}); before UDS Core 0.59 ambient packages that share a host must request the same ports and protocols, and which request UDS Core {} blocks depends on reconcile order",
+                    pair_set(first_set),
+                    first.pkg.id(),
+                    first.pkg.source.file,
+                    pair_set(set),
+                    other.pkg.id(),
+                    other.pkg.source.file,
+                    plan.options.uds_core,
+                ),
+            )
+            .in_package(other.pkg)
+            .field("remoteHost")
+            .help(format!(
+                "make both packages request the same ports and protocols for {host}, or render for --uds-core 0.59 or later (one shared ServiceEntry per host)"
+            ));
+            if let Some(r) = rule_for(other, host, None) {
+                err = err.rule(r.index).at(r.pos_of("remoteHost"));
+            }
+            errors.push(err);
+        }
+    }
+    errors
+}
+
+/// §2.14: a sidecar port the egress gateway does not expose fails the
+/// package, as the operator fails it.
+fn gateway_ports(plan: &Plan) -> Vec<Error> {
+    let exposed = &plan.options.gateway_ports;
+    let shown: Vec<String> = exposed.iter().map(u16::to_string).collect();
+    let mut errors = Vec::new();
+    for (_, e) in plan.of_mode(Mode::Sidecar) {
+        let mut reported: BTreeSet<(&str, u16)> = BTreeSet::new();
+        for r in &e.rules {
+            for &port in r.ports.iter().filter(|p| !exposed.contains(p)) {
+                if !reported.insert((r.host, port)) {
+                    continue;
+                }
+                errors.push(
+                    Error::new(
+                        ErrorKind::GatewayPort,
+                        format!(
+                            "{}:{port} uses port {port}, which the egress gateway does not expose (it exposes {}); UDS Core fails the package",
+                            r.host,
+                            shown.join(", ")
+                        ),
+                    )
+                    .in_package(e.pkg)
+                    .rule(r.rule.index)
+                    .field("port")
+                    .at(r.rule.pos_of(if r.rule.ports.is_empty() { "port" } else { "ports" }))
+                    .help(format!(
+                        "expose port {port} on the istio-egress-gateway Service (a service.ports override of the egress gateway chart) and pass --gateway-ports {},{port}, or use an exposed port",
+                        shown.join(",")
+                    )),
+                );
+            }
+        }
+    }
+    errors
+}

@@ -1,0 +1,27 @@
+//! Text helpers shared by messages and names.
+
+/// The longest message or help text kept whole; longer ones (a 50 MB
+/// `remoteHost` quoted back) keep their start and end.
+const MAX_TEXT: usize = 1024;
+
+/// `text`, with its middle replaced by a note when it is longer than
+/// [`MAX_TEXT`] bytes, so one huge value cannot flood the report.
+pub(crate) fn elide(text: String) -> String {
+    if text.len() <= MAX_TEXT {
+        return text;
+    }
+    let head_end = (0..=MAX_TEXT / 2)
+        .rev()
+        .find(|&i| text.is_char_boundary(i))
+        .unwrap_or(0);
+    let tail_start = (text.len() - MAX_TEXT / 4..text.len())
+        .find(|&i| text.is_char_boundary(i))
+        .unwrap_or(text.len());
+    format!(
+        "{}…[{} bytes elided]…{}",
+        text.get(..head_end).unwrap_or(""),
+        tail_start - head_end,
+        text.get(tail_start..).unwrap_or("")
+    )
+}
+
