@@ -58,17 +58,25 @@ impl Value {
 trait Shape {
     /// The shape of the value under `key`, or `None` to skip it.
     fn child(key: &str) -> Option<ShapeId>;
+    /// The shape of a sequence's items.
+    fn item() -> ShapeId {
+        ShapeId::Full
+    }
 }
 
 #[derive(Clone, Copy)]
 enum ShapeId {
     Full,
+    Root,
+    Items,
     Metadata,
     Spec,
     Network,
 }
 
 struct Root;
+/// A List document's `items`: each item is an object shaped like a document.
+struct Items;
 struct Metadata;
 struct Spec;
 struct Network;
@@ -80,8 +88,18 @@ impl Shape for Root {
             "apiVersion" | "kind" => Some(ShapeId::Full),
             "metadata" => Some(ShapeId::Metadata),
             "spec" => Some(ShapeId::Spec),
+            // `kind: List` (kubectl get -o yaml) and typed lists (SPEC §1).
+            "items" => Some(ShapeId::Items),
             _ => None,
         }
+    }
+}
+impl Shape for Items {
+    fn child(_: &str) -> Option<ShapeId> {
+        None
+    }
+    fn item() -> ShapeId {
+        ShapeId::Root
     }
 }
 impl Shape for Metadata {
@@ -179,8 +197,13 @@ impl<'de, S: Shape> Visitor<'de> for ShapedVisitor<S> {
     }
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
         let mut items = Vec::new();
-        while let Some(item) = seq.next_element::<Spanned<Shaped<Full>>>()? {
-            items.push(spanned_node(item));
+        loop {
+            let item = match S::item() {
+                ShapeId::Root => seq.next_element::<Spanned<Shaped<Root>>>()?.map(spanned_node),
+                _ => seq.next_element::<Spanned<Shaped<Full>>>()?.map(spanned_node),
+            };
+            let Some(item) = item else { break };
+            items.push(item);
         }
         Ok(Value::Seq(items))
     }
@@ -193,6 +216,8 @@ impl<'de, S: Shape> Visitor<'de> for ShapedVisitor<S> {
                     continue;
                 }
                 Some(ShapeId::Full) => spanned_node(map.next_value::<Spanned<Shaped<Full>>>()?),
+                Some(ShapeId::Root) => spanned_node(map.next_value::<Spanned<Shaped<Root>>>()?),
+                Some(ShapeId::Items) => spanned_node(map.next_value::<Spanned<Shaped<Items>>>()?),
                 Some(ShapeId::Metadata) => {
                     spanned_node(map.next_value::<Spanned<Shaped<Metadata>>>()?)
                 }
