@@ -3,13 +3,13 @@
 //! or the error report. Adding a case is adding a file (then `just snap`).
 //!
 //! A fixture may set render options in a comment line anywhere in the file:
-//! `# options: mode=sidecar unscoped-identity=namespace trust-domain=example.org
+//! `# options: uds-core=0.58 mode=sidecar namespace=team-a network-policies=false
 //! shared-generation=7 gateway-ports=80,443,9200`.
 
 mod common;
 
 use common::fixture_options;
-use egress_render::{parse, reference_problems, render};
+use egress_render::{parse, reference_problems};
 use std::path::Path;
 
 /// What a fixture renders to, as snapshot text.
@@ -22,11 +22,8 @@ fn render_fixture(path: &Path) -> String {
             .expect("utf-8 name")
     );
     let options = fixture_options(&String::from_utf8_lossy(&bytes));
-    let parsed = parse(&label, &bytes);
-    let mut errors = parsed.errors;
-    let result = render(&parsed.packages, &options);
-    match result {
-        Ok(rendered) if errors.is_empty() => {
+    match parse(&label, &bytes).render(&options) {
+        Ok(rendered) => {
             let mut out = String::new();
             for w in &rendered.warnings {
                 out.push_str(&format!("# {}\n", w.to_string().replace('\n', "\n# ")));
@@ -34,11 +31,7 @@ fn render_fixture(path: &Path) -> String {
             out.push_str(&rendered.to_yaml().expect("serializable"));
             out
         }
-        Ok(_) => egress_render::Errors(errors).sorted().to_string(),
-        Err(e) => {
-            errors.extend(e);
-            egress_render::Errors(errors).sorted().to_string()
-        }
+        Err(errors) => errors.to_string(),
     }
 }
 
@@ -70,11 +63,7 @@ fn every_fixture_output_is_referentially_sound() {
         }
         let bytes = std::fs::read(&path).expect("readable");
         let options = fixture_options(&String::from_utf8_lossy(&bytes));
-        let parsed = parse("fixture", &bytes);
-        if !parsed.errors.is_empty() {
-            continue;
-        }
-        if let Ok(r) = render(&parsed.packages, &options) {
+        if let Ok(r) = parse("fixture", &bytes).render(&options) {
             rendered_any += 1;
             let problems = reference_problems(&r.manifests);
             assert!(problems.is_empty(), "{}: {problems:#?}", path.display());

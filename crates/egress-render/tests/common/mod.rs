@@ -1,6 +1,6 @@
 //! Helpers shared by the fixture-driven tests.
 
-use egress_render::{Mode, Options, UnscopedIdentity};
+use egress_render::{Mode, Options, Release};
 
 /// The options a fixture asks for in its `# options:` line.
 pub fn fixture_options(text: &str) -> Options {
@@ -15,20 +15,19 @@ pub fn fixture_options(text: &str) -> Options {
                 .unwrap_or_else(|| panic!("bad option {setting:?}: write key=value"));
             match key {
                 "mode" => {
-                    options.default_mode = match value {
+                    options.default_mode = Some(match value {
                         "ambient" => Mode::Ambient,
                         "sidecar" => Mode::Sidecar,
                         _ => panic!("bad mode {value:?}"),
-                    }
+                    })
                 }
-                "unscoped-identity" => {
-                    options.unscoped_identity = match value {
-                        "default-sa" => UnscopedIdentity::DefaultServiceAccount,
-                        "namespace" => UnscopedIdentity::Namespace,
-                        _ => panic!("bad unscoped-identity {value:?}"),
-                    }
+                "uds-core" => {
+                    options.uds_core = Release::parse(value).unwrap_or_else(|e| panic!("{e}"))
                 }
-                "trust-domain" => options.trust_domain = value.to_string(),
+                "namespace" => options.default_namespace = Some(value.to_string()),
+                "network-policies" => {
+                    options.network_policies = value.parse().expect("network-policies=true|false")
+                }
                 "shared-generation" => {
                     options.shared_generation = value.parse().expect("shared-generation")
                 }
