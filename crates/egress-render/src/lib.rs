@@ -123,6 +123,28 @@ impl Rendered {
             .map_err(|e| Error::new(ErrorKind::Syntax, format!("could not write YAML: {e}")))
     }
 
+    /// [`reference_problems`] of the manifests, less the policy targets a
+    /// `dangling-target` warning already names (SPEC §5.1, §7: referential
+    /// integrity holds except where a warning says otherwise).
+    pub fn unwarned_reference_problems(&self) -> Vec<String> {
+        reference_problems(&self.manifests)
+            .into_iter()
+            .filter(|problem| {
+                // "AuthorizationPolicy {namespace}/{name} targets …"
+                let policy = problem
+                    .strip_prefix("AuthorizationPolicy ")
+                    .and_then(|rest| rest.split_whitespace().next())
+                    .and_then(|id| id.split_once('/'))
+                    .map(|(_, name)| format!("AuthorizationPolicy {name} "));
+                !policy.is_some_and(|policy| {
+                    self.warnings.iter().any(|w| {
+                        w.kind == WarningKind::DanglingTarget && w.message.contains(&policy)
+                    })
+                })
+            })
+            .collect()
+    }
+
     /// The manifests as one JSON `List` object, pretty-printed, with a
     /// trailing newline.
     pub fn to_json(&self) -> Result<String, Error> {

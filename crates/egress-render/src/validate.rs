@@ -45,6 +45,9 @@ pub(crate) fn package(pkg: &Package, cx: &Context) -> Vec<Error> {
     }
     port_protocol_conflicts(pkg, &cx.behaviour, &mut errors);
     network_policy_names(pkg, &cx.behaviour, &mut errors);
+    if pkg.allow.iter().any(|r| r.remote_host.is_some()) {
+        metadata_limits(pkg, &mut errors);
+    }
     errors
 }
 
@@ -325,7 +328,12 @@ fn service_account_allowed(p: &mut Problems, cx: &Context) {
 /// §2.9: from 1.0 every rule names a remote.
 fn remote_required(p: &mut Problems, cx: &Context) {
     let r = p.rule;
-    let named = r.remote_generated.is_some()
+    // A remote written with the wrong type was reported already.
+    let invalid = ["remoteGenerated", "remoteNamespace", "remoteSelector", "remoteCidr", "remoteHost"]
+        .iter()
+        .any(|f| r.is_invalid(f));
+    let named = invalid
+        || r.remote_generated.is_some()
         || r.remote_namespace.is_some()
         || r.remote_selector.is_some()
         || r.remote_cidr.is_some()
@@ -467,5 +475,59 @@ fn network_policy_names(pkg: &Package, behaviour: &Behaviour, errors: &mut Vec<E
                 .help(format!("give allow[{}] a description that differs from allow[{first}]'s (the NetworkPolicy name uses it instead of the selectors)", rule.index)),
             ),
         }
+    }
+}
+
+/// §2.15 for the package fields that end up in the metadata of built
+/// objects, reported once with the field to change (the checks of the
+/// built objects would report each object).
+fn metadata_limits(pkg: &Package, errors: &mut Vec<Error>) {
+    let err = |field: &str, msg: String, help: String| {
+        Error::new(ErrorKind::MetadataLimit, msg)
+            .in_package(pkg)
+            .field(field)
+            .at(pkg.pos_of(field))
+            .help(help)
+    };
+    if !pkg.name.is_empty() && names::is_dns_subdomain(&pkg.name) && !names::is_label_value(&pkg.name) {
+        errors.push(err(
+            "metadata.name",
+            format!(
+                "metadata.name {:?} is {} characters; the uds/package label value allows at most 63",
+                pkg.name,
+                pkg.name.len()
+            ),
+            format!(
+                "shorten metadata.name by {} characters, to 63 or fewer",
+                pkg.name.len().saturating_sub(63)
+            ),
+        ));
+    }
+    if !pkg.name.is_empty() && !pkg.namespace.is_empty() {
+        let key = names::user_annotation(&pkg.name, &pkg.namespace);
+        let part = key.split_once('/').map_or(key.as_str(), |(_, p)| p);
+        if !names::is_qualified_name_part(part) {
+            errors.push(err(
+                "metadata.name",
+                format!(
+                    "the shared objects' annotation key {key:?} would have a {}-character name part; at most 63 are allowed",
+                    part.len()
+                ),
+                format!(
+                    "shorten metadata.name or metadata.namespace by {} characters in total: \"user-{{name}}-{{namespace}}\" must fit in 63",
+                    part.len().saturating_sub(63)
+                ),
+            ));
+        }
+    }
+    if pkg.generation < 0 {
+        errors.push(err(
+            "metadata.generation",
+            format!(
+                "metadata.generation {} is negative; the uds/generation label value must start with a digit",
+                pkg.generation
+            ),
+            "use a generation of 0 or more".to_string(),
+        ));
     }
 }

@@ -82,7 +82,14 @@ fn port_ignored(e: &Egress, plan: &Plan, out: &mut Vec<Warning>) {
                 "port {port} is ignored for the Istio objects because ports [{}] is also given: UDS Core uses ports when both are set{opened}",
                 listed.join(", ")
             ),
-            format!("list every port under ports (e.g. ports: [{}, {port}]) and remove port", listed.join(", ")),
+            {
+                let mut all: Vec<u16> = rule.ports.clone();
+                all.push(port);
+                let mut seen = HashSet::<u16, FastHash>::default();
+                all.retain(|p| seen.insert(*p));
+                let all: Vec<String> = all.iter().map(u16::to_string).collect();
+                format!("list every port under ports (ports: [{}]) and remove port", all.join(", "))
+            },
         ));
     }
 }

@@ -13,7 +13,7 @@
 //! `PROPTEST_CASES=5000 cargo test -p egress-render --test properties` runs
 //! more cases than the default 256.
 
-use egress_render::{parse, reference_problems, render, Mode, Options, Release, WarningKind};
+use egress_render::{parse, render, Mode, Options, Release};
 use proptest::prelude::*;
 use proptest::test_runner::Config;
 
@@ -456,18 +456,7 @@ proptest! {
 
         // SPEC §7 references, except a policy a dangling-target warning
         // names (before 0.59, SPEC §5.1); §2.15 metadata.
-        let refs: Vec<String> = reference_problems(&rendered.manifests)
-            .into_iter()
-            .filter(|p| {
-                !rendered.warnings.iter().any(|w| {
-                    w.kind == WarningKind::DanglingTarget
-                        && p.split_whitespace()
-                            .nth(1)
-                            .and_then(|id| id.split('/').nth(1))
-                            .is_some_and(|ap| w.message.contains(&format!("AuthorizationPolicy {ap} ")))
-                })
-            })
-            .collect();
+        let refs = rendered.unwarned_reference_problems();
         prop_assert!(refs.is_empty(), "{:?}", refs);
         let problems: Vec<String> = items.iter().flat_map(metadata_problems).collect();
         prop_assert!(problems.is_empty(), "{:?}", problems);
