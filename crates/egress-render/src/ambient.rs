@@ -1,7 +1,7 @@
 //! Ambient mode (SPEC §5): the per-package layout of 0.56–0.58, the central
 //! layout of 0.59 and later, and the shared egress waypoint.
 
-use crate::hash::FastHash;
+use rustc_hash::FxBuildHasher as FastHash;
 use crate::manifest::{
     AllowedRoutes, AuthorizationPolicy, AuthorizationPolicySpec, AuthorizationRule, GroupKind,
     Infrastructure, Listener, Manifest, ParametersRef, PolicyTargetRef, RouteNamespaces, RuleFrom,
@@ -10,7 +10,10 @@ use crate::manifest::{
 use crate::model::AllowRule;
 use crate::names;
 use crate::normalize::{Egress, Identity};
-use crate::objects::{bind_to_waypoint, package_meta, security_istio, service_entry, shared_meta};
+use crate::objects::{
+    bind_to_waypoint, package_meta, package_service_entries, security_istio, service_entry,
+    shared_meta,
+};
 use crate::placed::{MadeFor, OwnedGroup, Placed, Slot};
 use crate::plan::Plan;
 use indexmap::IndexMap;
@@ -21,30 +24,14 @@ use std::collections::{BTreeMap, BTreeSet};
 /// applied in order and the last wins; each policy's `targetRef` names the
 /// ServiceEntry of *its rule's* pairs, as the operator computes it (the
 /// `dangling-target` warning says when that one does not exist).
-pub(crate) fn per_package_objects<'a>(e: &Egress<'a>, index: usize, plan: &Plan) -> Vec<Placed<'a>> {
+pub(crate) fn per_package_objects<'a>(
+    e: &Egress<'a>,
+    index: usize,
+    plan: &Plan,
+) -> Vec<Placed<'a>> {
     let pkg = e.pkg;
     let version = plan.behaviour.istio_version;
-    let slot = |group, seq| Slot::Package {
-        package: index,
-        group,
-        seq,
-    };
-    let mut out: Vec<Placed> = e
-        .hosts
-        .iter()
-        .enumerate()
-        .map(|(seq, (&host, pairs))| {
-            let mut meta = package_meta(pkg, names::package_service_entry(&pkg.name, host, pairs));
-            bind_to_waypoint(&mut meta);
-            Placed::new(
-                Manifest::ServiceEntry(service_entry(version, meta, host, pairs)),
-                slot(OwnedGroup::ServiceEntries, seq),
-                pkg,
-                host,
-            )
-            .asked_by(e.first_rule(host), "remoteHost")
-        })
-        .collect();
+    let mut out = package_service_entries(e, index, version);
     let mut policies: IndexMap<String, (&str, &AllowRule, String), FastHash> = IndexMap::default();
     for r in &e.rules {
         let name = names::authorization_policy(r.host, r.rule.service_account.as_deref());
@@ -54,7 +41,8 @@ pub(crate) fn per_package_objects<'a>(e: &Egress<'a>, index: usize, plan: &Plan)
     for (seq, (name, (host, rule, target))) in policies.into_iter().enumerate() {
         let from = identity_sources(std::iter::once(Identity::of(pkg, rule)));
         let mut meta = package_meta(pkg, name);
-        meta.labels.insert("uds/for".to_string(), "egress".to_string());
+        meta.labels
+            .insert("uds/for".to_string(), "egress".to_string());
         let sa = rule.service_account.as_deref();
         out.push(
             Placed::new(
@@ -67,11 +55,22 @@ pub(crate) fn per_package_objects<'a>(e: &Egress<'a>, index: usize, plan: &Plan)
                         to: Vec::new(),
                     }],
                 )),
-                slot(OwnedGroup::Policies, seq),
+                Slot::Package {
+                    package: index,
+                    group: OwnedGroup::Policies,
+                    seq,
+                },
                 pkg,
                 host,
             )
-            .asked_by(Some(rule), if sa.is_some() { "serviceAccount" } else { "remoteHost" })
+            .asked_by(
+                Some(rule),
+                if sa.is_some() {
+                    "serviceAccount"
+                } else {
+                    "remoteHost"
+                },
+            )
             .made_for(MadeFor::Identity(host, sa)),
         );
     }
@@ -92,7 +91,11 @@ pub(crate) fn central_objects<'a>(plan: &Plan<'a>) -> Vec<Placed<'a>> {
         let Some(owner) = shared.users.first().and_then(|&i| plan.package(i)) else {
             continue;
         };
-        let users = shared.users.iter().filter_map(|&i| plan.package(i)).map(|e| e.pkg);
+        let users = shared
+            .users
+            .iter()
+            .filter_map(|&i| plan.package(i))
+            .map(|e| e.pkg);
         let meta = |name: String| {
             shared_meta(
                 name,
@@ -122,7 +125,10 @@ pub(crate) fn central_objects<'a>(plan: &Plan<'a>) -> Vec<Placed<'a>> {
         for e in shared.users.iter().filter_map(|&i| plan.package(i)) {
             for r in e.rules.iter().filter(|r| r.host == host) {
                 for &port in &r.ports {
-                    by_port.entry(port).or_default().insert(Identity::of(e.pkg, r.rule));
+                    by_port
+                        .entry(port)
+                        .or_default()
+                        .insert(Identity::of(e.pkg, r.rule));
                 }
             }
         }
@@ -145,10 +151,14 @@ pub(crate) fn central_objects<'a>(plan: &Plan<'a>) -> Vec<Placed<'a>> {
             })
             .collect();
         let mut ap_meta = meta(names::ambient_authorization_policy(host));
-        ap_meta.labels.insert("uds/for".to_string(), "egress".to_string());
+        ap_meta
+            .labels
+            .insert("uds/for".to_string(), "egress".to_string());
         out.push(
             Placed::new(
-                Manifest::AuthorizationPolicy(authorization_policy(version, ap_meta, se_name, rules)),
+                Manifest::AuthorizationPolicy(authorization_policy(
+                    version, ap_meta, se_name, rules,
+                )),
                 Slot::AmbientHost { host, seq: 1 },
                 owner.pkg,
                 host,

@@ -2,7 +2,7 @@
 //! (SPEC §2.15), name collisions (§2.16), and referential integrity (§7).
 
 use crate::error::{Error, ErrorKind};
-use crate::hash::FastHash;
+use rustc_hash::FxBuildHasher as FastHash;
 use crate::manifest::Manifest;
 use crate::names;
 use crate::placed::Placed;

@@ -58,7 +58,6 @@ mod build;
 mod check;
 mod conflicts;
 mod error;
-mod hash;
 mod manifest;
 mod model;
 pub mod names;

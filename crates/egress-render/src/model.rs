@@ -90,7 +90,6 @@ impl Protocol {
             Protocol::Udp => "udp",
         }
     }
-
 }
 
 impl fmt::Display for Protocol {

@@ -544,10 +544,7 @@ mod tests {
                 ambient_authorization_policy(host),
                 sanitize(&format!("ambient-ap-{host}"))
             );
-            assert_eq!(
-                egress_gateway(host),
-                sanitize(&format!("gateway-{host}"))
-            );
+            assert_eq!(egress_gateway(host), sanitize(&format!("gateway-{host}")));
             assert_eq!(
                 network_policy(&NetworkPolicyName {
                     selector: Some(&sel),
@@ -555,7 +552,9 @@ mod tests {
                     protocol: Some("TCP"),
                     ..np(pkg, Direction::Egress)
                 }),
-                sanitize(&format!("allow-{pkg}-Egress-We\u{212A}b--{host}-all pods-TCP"))
+                sanitize(&format!(
+                    "allow-{pkg}-Egress-We\u{212A}b--{host}-all pods-TCP"
+                ))
             );
             assert_eq!(
                 network_policy(&NetworkPolicyName {

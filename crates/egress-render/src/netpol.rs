@@ -18,10 +18,12 @@ use indexmap::IndexMap;
 /// §2.17 can compare them all).
 pub(crate) fn name_of(pkg: &Package, rule: &AllowRule, behaviour: &Behaviour) -> Option<String> {
     let direction = rule.direction?;
-    let protocol = behaviour.network_policy_protocol.then(|| match rule.remote_protocol {
-        Some(Protocol::Udp) => "UDP",
-        _ => "TCP",
-    });
+    let protocol = behaviour
+        .network_policy_protocol
+        .then(|| match rule.remote_protocol {
+            Some(Protocol::Udp) => "UDP",
+            _ => "TCP",
+        });
     Some(names::network_policy(&NetworkPolicyName {
         package: &pkg.name,
         direction,
@@ -51,7 +53,8 @@ pub(crate) fn package_network_policies<'a>(
                 meta.labels.insert(k.clone(), v.clone());
             }
             if let Some(d) = rule.description.as_ref().filter(|d| !d.is_empty()) {
-                meta.annotations.insert("uds/description".to_string(), d.clone());
+                meta.annotations
+                    .insert("uds/description".to_string(), d.clone());
             }
             let manifest = Manifest::NetworkPolicy(NetworkPolicy {
                 api_version: "networking.k8s.io/v1",

@@ -3,7 +3,7 @@
 //! in, its Sidecar selector groups and its `remoteGenerated: Anywhere`
 //! participants.
 
-use crate::hash::FastHash;
+use rustc_hash::FxBuildHasher as FastHash;
 use crate::model::{AllowRule, Direction, Labels, Mode, Package, Protocol};
 use crate::release::Behaviour;
 use indexmap::IndexMap;
@@ -142,7 +142,11 @@ fn selector_key(sel: Option<&Labels>) -> Option<Vec<(&str, &str)>> {
 
 /// The package's egress under `mode`, or `None` when it has nothing to
 /// render (no remoteHost rule, no participant).
-pub(crate) fn egress<'a>(pkg: &'a Package, mode: Mode, behaviour: &Behaviour) -> Option<Egress<'a>> {
+pub(crate) fn egress<'a>(
+    pkg: &'a Package,
+    mode: Mode,
+    behaviour: &Behaviour,
+) -> Option<Egress<'a>> {
     let mut hosts = HostMap::default();
     let mut seen: HashSet<(&str, Pair), FastHash> = HashSet::default();
     let mut first_rules = Vec::new();
@@ -229,14 +233,24 @@ mod tests {
         let new = Release::LATEST.behaviour();
         let old = Release::new(0, 58).behaviour();
         let r = rule(&[443, 8443, 443], true, Some(9));
-        assert_eq!(istio_ports(&r, Protocol::Tls, &new), [443, 8443], "port ignored");
+        assert_eq!(
+            istio_ports(&r, Protocol::Tls, &new),
+            [443, 8443],
+            "port ignored"
+        );
         let r = rule(&[], true, Some(9));
         assert_eq!(istio_ports(&r, Protocol::Tls, &new), [9]);
-        assert!(istio_ports(&r, Protocol::Tls, &old).is_empty(), "ports: [] given before 0.59");
+        assert!(
+            istio_ports(&r, Protocol::Tls, &old).is_empty(),
+            "ports: [] given before 0.59"
+        );
         let r = rule(&[], false, None);
         assert_eq!(istio_ports(&r, Protocol::Http, &new), [80]);
         assert_eq!(istio_ports(&r, Protocol::Http, &old), [443]);
         let long: Vec<u16> = (1..=65535).chain(1..=65535).collect();
-        assert_eq!(istio_ports(&rule(&long, true, None), Protocol::Tls, &new).len(), 65535);
+        assert_eq!(
+            istio_ports(&rule(&long, true, None), Protocol::Tls, &new).len(),
+            65535
+        );
     }
 }

@@ -1,11 +1,14 @@
 //! Object pieces every builder shares: metadata of package-owned and shared
 //! objects (SPEC §4) and the ServiceEntry.
 
-use crate::manifest::{ObjectMeta, OwnerReference, ServiceEntry, ServiceEntrySpec, ServicePort};
+use crate::manifest::{
+    Manifest, ObjectMeta, OwnerReference, ServiceEntry, ServiceEntrySpec, ServicePort,
+};
 use crate::model::Package;
 use crate::names;
-use crate::normalize::Pair;
+use crate::normalize::{Egress, Pair};
 use crate::options::Options;
+use crate::placed::{OwnedGroup, Placed, Slot};
 use indexmap::IndexMap;
 use std::collections::BTreeMap;
 
@@ -117,4 +120,36 @@ pub(crate) fn security_istio(version: &'static str) -> &'static str {
         "v1beta1" => "security.istio.io/v1beta1",
         _ => "security.istio.io/v1",
     }
+}
+
+/// The package's own ServiceEntry per host, in host-map order (SPEC §5.1,
+/// §6.1); ambient ones are bound to the waypoint.
+pub(crate) fn package_service_entries<'a>(
+    e: &Egress<'a>,
+    index: usize,
+    istio_version: &'static str,
+) -> Vec<Placed<'a>> {
+    let pkg = e.pkg;
+    e.hosts
+        .iter()
+        .enumerate()
+        .map(|(seq, (&host, pairs))| {
+            let mut meta = package_meta(pkg, names::package_service_entry(&pkg.name, host, pairs));
+            if e.mode == crate::model::Mode::Ambient {
+                bind_to_waypoint(&mut meta);
+            }
+            let slot = Slot::Package {
+                package: index,
+                group: OwnedGroup::ServiceEntries,
+                seq,
+            };
+            Placed::new(
+                Manifest::ServiceEntry(service_entry(istio_version, meta, host, pairs)),
+                slot,
+                pkg,
+                host,
+            )
+            .asked_by(e.first_rule(host), "remoteHost")
+        })
+        .collect()
 }

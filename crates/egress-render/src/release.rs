@@ -168,11 +168,17 @@ mod tests {
     fn each_switch_flips_at_its_release() {
         let b = |maj, min| Release::new(maj, min).behaviour();
         assert!(!b(0, 58).central_ambient && b(0, 59).central_ambient);
-        assert_eq!((b(0, 58).http_default_port, b(0, 59).http_default_port), (443, 80));
+        assert_eq!(
+            (b(0, 58).http_default_port, b(0, 59).http_default_port),
+            (443, 80)
+        );
         assert_eq!(b(0, 59).default_mode, Mode::Sidecar);
         assert_eq!(b(0, 60).default_mode, Mode::Ambient);
         assert!(!b(0, 63).remote_required && b(1, 0).remote_required);
-        assert_eq!((b(1, 2).istio_version, b(1, 3).istio_version), ("v1beta1", "v1"));
+        assert_eq!(
+            (b(1, 2).istio_version, b(1, 3).istio_version),
+            ("v1beta1", "v1")
+        );
         assert!(!b(1, 3).tcp_udp && b(1, 4).tcp_udp);
         assert_eq!(b(9, 0), b(1, 11), "a newer release behaves as the latest");
     }

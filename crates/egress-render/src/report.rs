@@ -563,7 +563,12 @@ fn identities_of(from: &[RuleFrom]) -> Vec<(String, Who)> {
             }
         }
         for ns in &s.namespaces {
-            out.push((ns.clone(), Who::Namespace { namespace: ns.clone() }));
+            out.push((
+                ns.clone(),
+                Who::Namespace {
+                    namespace: ns.clone(),
+                },
+            ));
         }
     }
     out
@@ -597,15 +602,20 @@ fn central_access(plan: &Plan, placed: &[Placed], objects: &Objects) -> Vec<Acce
         .collect();
     let mut rows = Vec::new();
     for p in placed {
-        let (Slot::AmbientHost { host, .. }, Manifest::AuthorizationPolicy(ap)) = (&p.slot, &p.manifest)
+        let (Slot::AmbientHost { host, .. }, Manifest::AuthorizationPolicy(ap)) =
+            (&p.slot, &p.manifest)
         else {
             continue;
         };
         let Some(se) = ses.get(host) else { continue };
-        let Manifest::ServiceEntry(se_obj) = &se.manifest else { continue };
+        let Manifest::ServiceEntry(se_obj) = &se.manifest else {
+            continue;
+        };
         for rule in &ap.spec.rules {
             for port in rule.to.iter().flat_map(|t| &t.operation.ports) {
-                let Ok(port) = port.parse::<u16>() else { continue };
+                let Ok(port) = port.parse::<u16>() else {
+                    continue;
+                };
                 let protocol = se_obj
                     .spec
                     .ports
@@ -644,7 +654,10 @@ fn central_access(plan: &Plan, placed: &[Placed], objects: &Objects) -> Vec<Acce
                         protocol,
                         requested,
                         rules,
-                        path: objects.waypoint.clone().unwrap_or_else(|| object_ref(&se.manifest)),
+                        path: objects
+                            .waypoint
+                            .clone()
+                            .unwrap_or_else(|| object_ref(&se.manifest)),
                         enforced_by,
                         file: e.pkg.source.file.clone(),
                     });
@@ -660,13 +673,18 @@ fn central_access(plan: &Plan, placed: &[Placed], objects: &Objects) -> Vec<Acce
 fn per_package_access(plan: &Plan, placed: &[Placed], objects: &Objects) -> Vec<Access> {
     let mut rows = Vec::new();
     for p in placed {
-        let (Slot::Package { package, .. }, Manifest::AuthorizationPolicy(ap)) = (&p.slot, &p.manifest)
+        let (Slot::Package { package, .. }, Manifest::AuthorizationPolicy(ap)) =
+            (&p.slot, &p.manifest)
         else {
             continue;
         };
-        let Some(e) = plan.package(*package) else { continue };
+        let Some(e) = plan.package(*package) else {
+            continue;
+        };
         let host = p.host;
-        let Some(pairs) = e.hosts.get(host) else { continue };
+        let Some(pairs) = e.hosts.get(host) else {
+            continue;
+        };
         for rule in &ap.spec.rules {
             for (_, who) in identities_of(&rule.from) {
                 for &(port, protocol) in pairs {
@@ -689,7 +707,10 @@ fn per_package_access(plan: &Plan, placed: &[Placed], objects: &Objects) -> Vec<
                         protocol,
                         requested: ambient_rules(e, host, Some(port), &who).len() == rules.len(),
                         rules,
-                        path: objects.waypoint.clone().unwrap_or_else(|| object_ref(&p.manifest)),
+                        path: objects
+                            .waypoint
+                            .clone()
+                            .unwrap_or_else(|| object_ref(&p.manifest)),
                         enforced_by,
                         file: e.pkg.source.file.clone(),
                     });
@@ -711,9 +732,10 @@ fn sidecar_access(e: &Egress, index: usize, objects: &Objects) -> (Vec<Access>, 
     for (seq, group) in e.selectors.iter().enumerate() {
         let mut asked: IndexMap<(&str, u16, Protocol), Vec<usize>> = IndexMap::new();
         let mut group_rules: BTreeSet<usize> = BTreeSet::new();
-        for r in e.rules.iter().filter(|r| r.rule.selector.as_ref() == group.selector
-            || same_selector(r.rule.selector.as_ref(), group.selector))
-        {
+        for r in e.rules.iter().filter(|r| {
+            r.rule.selector.as_ref() == group.selector
+                || same_selector(r.rule.selector.as_ref(), group.selector)
+        }) {
             group_rules.insert(r.rule.index);
             for &port in &r.ports {
                 let rules = asked.entry((r.host, port, r.protocol)).or_default();
@@ -760,12 +782,16 @@ fn sidecar_access(e: &Egress, index: usize, objects: &Objects) -> (Vec<Access>, 
                     protocol,
                     requested: !rules.is_empty(),
                     rules,
-                    path: objects.gateways.get(host).cloned().unwrap_or_else(|| ObjectRef {
-                        api_version: "networking.istio.io/v1",
-                        kind: "Gateway",
-                        namespace: names::GATEWAY_NAMESPACE.to_string(),
-                        name: names::egress_gateway(host),
-                    }),
+                    path: objects
+                        .gateways
+                        .get(host)
+                        .cloned()
+                        .unwrap_or_else(|| ObjectRef {
+                            api_version: "networking.istio.io/v1",
+                            kind: "Gateway",
+                            namespace: names::GATEWAY_NAMESPACE.to_string(),
+                            name: names::egress_gateway(host),
+                        }),
                     enforced_by,
                     file: pkg.source.file.clone(),
                 });
@@ -904,7 +930,12 @@ fn participant_findings(plan: &Plan) -> Vec<Finding> {
     if hosts.is_empty() {
         return Vec::new();
     }
-    let mut shown = hosts.iter().take(10).copied().collect::<Vec<_>>().join(", ");
+    let mut shown = hosts
+        .iter()
+        .take(10)
+        .copied()
+        .collect::<Vec<_>>()
+        .join(", ");
     if hosts.len() > 10 {
         shown.push_str(&format!(" and {} more", hosts.len() - 10));
     }
@@ -1004,7 +1035,9 @@ fn warning_finding(w: &Warning) -> Option<Finding> {
         WarningKind::OverlappingSidecars => (FindingCode::OverlappingSidecars, Severity::Low),
         WarningKind::PortIgnored => (FindingCode::PortIgnored, Severity::Low),
         WarningKind::DanglingTarget => (FindingCode::DanglingTarget, Severity::High),
-        WarningKind::DuplicateHostWaypoint => (FindingCode::DuplicateHostWaypoint, Severity::Medium),
+        WarningKind::DuplicateHostWaypoint => {
+            (FindingCode::DuplicateHostWaypoint, Severity::Medium)
+        }
         WarningKind::NewerRelease => (FindingCode::NewerRelease, Severity::Info),
     };
     let origins = match w.package.split_once('/') {

@@ -11,7 +11,9 @@ use crate::manifest::{
 use crate::model::Protocol;
 use crate::names;
 use crate::normalize::{Egress, Pair};
-use crate::objects::{networking_istio, package_meta, service_entry, shared_meta};
+use crate::objects::{
+    networking_istio, package_meta, package_service_entries, service_entry, shared_meta,
+};
 use crate::placed::{MadeFor, OwnedGroup, Placed, Slot};
 use crate::plan::Plan;
 use indexmap::IndexMap;
@@ -19,31 +21,7 @@ use indexmap::IndexMap;
 /// The package's ServiceEntries (host-map order) and Sidecars (first-seen).
 pub(crate) fn package_objects<'a>(e: &Egress<'a>, index: usize, plan: &Plan) -> Vec<Placed<'a>> {
     let pkg = e.pkg;
-    let slot = |group, seq| Slot::Package {
-        package: index,
-        group,
-        seq,
-    };
-    let mut out: Vec<Placed> = e
-        .hosts
-        .iter()
-        .enumerate()
-        .map(|(seq, (&host, pairs))| {
-            let meta = package_meta(pkg, names::package_service_entry(&pkg.name, host, pairs));
-            Placed::new(
-                Manifest::ServiceEntry(service_entry(
-                    plan.behaviour.istio_version,
-                    meta,
-                    host,
-                    pairs,
-                )),
-                slot(OwnedGroup::ServiceEntries, seq),
-                pkg,
-                host,
-            )
-            .asked_by(e.first_rule(host), "remoteHost")
-        })
-        .collect();
+    let mut out = package_service_entries(e, index, plan.behaviour.istio_version);
     for (seq, group) in e.selectors.iter().enumerate() {
         let sel = group.selector;
         out.push(
@@ -59,7 +37,11 @@ pub(crate) fn package_objects<'a>(e: &Egress<'a>, index: usize, plan: &Plan) -> 
                         workload_selector: sel.map(|s| WorkloadSelector { labels: s.clone() }),
                     },
                 }),
-                slot(OwnedGroup::Policies, seq),
+                Slot::Package {
+                    package: index,
+                    group: OwnedGroup::Policies,
+                    seq,
+                },
                 pkg,
                 group.hosts.first().copied().unwrap_or(""),
             )
@@ -85,7 +67,11 @@ pub(crate) fn shared_objects<'a>(plan: &Plan<'a>) -> Vec<Placed<'a>> {
             String::new(),
             names::GATEWAY_NAMESPACE,
             names::SIDECAR_SHARED_PACKAGE,
-            shared.users.iter().filter_map(|&i| plan.package(i)).map(|e| e.pkg),
+            shared
+                .users
+                .iter()
+                .filter_map(|&i| plan.package(i))
+                .map(|e| e.pkg),
             plan.options,
         );
         let meta = |name: String| ObjectMeta {

@@ -24,4 +24,3 @@ pub(crate) fn elide(text: String) -> String {
         text.get(tail_start..).unwrap_or("")
     )
 }
-

@@ -5,7 +5,7 @@
 //! need the built objects (§2.15, §2.16) in `check`.
 
 use crate::error::{Error, ErrorKind};
-use crate::hash::FastHash;
+use rustc_hash::FxBuildHasher as FastHash;
 use crate::model::{AllowRule, Direction, Mode, Package, Protocol};
 use crate::names;
 use crate::netpol;
@@ -71,15 +71,20 @@ impl Problems<'_> {
     }
 }
 
+/// An error about a package-level field, located where it is written.
+fn field_error(pkg: &Package, kind: ErrorKind, field: &str, msg: String, help: String) -> Error {
+    Error::new(kind, msg)
+        .in_package(pkg)
+        .field(field)
+        .at(pkg.pos_of(field))
+        .help(help)
+}
+
 /// §2.1: `metadata.name` and `metadata.namespace` present and valid; the
 /// namespace not reserved for the platform.
 fn metadata(pkg: &Package, errors: &mut Vec<Error>) {
     let err = |field: &str, msg: String, help: String| {
-        Error::new(ErrorKind::Metadata, msg)
-            .in_package(pkg)
-            .field(field)
-            .at(pkg.pos_of(field))
-            .help(help)
+        field_error(pkg, ErrorKind::Metadata, field, msg, help)
     };
     if pkg.name.is_empty() && !pkg.invalid_fields.iter().any(|f| f == "metadata.name") {
         errors.push(err(
@@ -195,7 +200,10 @@ fn exclusive_remotes(p: &mut Problems, cx: &Context) {
     let empty_counts = cx.behaviour.empty_remote_counts;
     let present: Vec<(&str, String)> = [
         ("remoteGenerated", counts_str(&r.remote_generated, false)),
-        ("remoteNamespace", counts_str(&r.remote_namespace, empty_counts)),
+        (
+            "remoteNamespace",
+            counts_str(&r.remote_namespace, empty_counts),
+        ),
         (
             "remoteSelector",
             r.remote_selector
@@ -306,7 +314,12 @@ fn service_account_allowed(p: &mut Problems, cx: &Context) {
                 "remove serviceAccount, or add the remoteHost it may reach".to_string(),
             )
         };
-        p.push(ErrorKind::ServiceAccountMisuse, "serviceAccount", message, help);
+        p.push(
+            ErrorKind::ServiceAccountMisuse,
+            "serviceAccount",
+            message,
+            help,
+        );
     } else if cx.mode != Mode::Ambient {
         let help = if cx.mode_defaulted {
             "the package sets no spec.network.serviceMesh.mode and the default is sidecar: remove serviceAccount and use selector, or set spec.network.serviceMesh.mode: ambient"
@@ -329,9 +342,15 @@ fn service_account_allowed(p: &mut Problems, cx: &Context) {
 fn remote_required(p: &mut Problems, cx: &Context) {
     let r = p.rule;
     // A remote written with the wrong type was reported already.
-    let invalid = ["remoteGenerated", "remoteNamespace", "remoteSelector", "remoteCidr", "remoteHost"]
-        .iter()
-        .any(|f| r.is_invalid(f));
+    let invalid = [
+        "remoteGenerated",
+        "remoteNamespace",
+        "remoteSelector",
+        "remoteCidr",
+        "remoteHost",
+    ]
+    .iter()
+    .any(|f| r.is_invalid(f));
     let named = invalid
         || r.remote_generated.is_some()
         || r.remote_namespace.is_some()
@@ -483,13 +502,12 @@ fn network_policy_names(pkg: &Package, behaviour: &Behaviour, errors: &mut Vec<E
 /// built objects would report each object).
 fn metadata_limits(pkg: &Package, errors: &mut Vec<Error>) {
     let err = |field: &str, msg: String, help: String| {
-        Error::new(ErrorKind::MetadataLimit, msg)
-            .in_package(pkg)
-            .field(field)
-            .at(pkg.pos_of(field))
-            .help(help)
+        field_error(pkg, ErrorKind::MetadataLimit, field, msg, help)
     };
-    if !pkg.name.is_empty() && names::is_dns_subdomain(&pkg.name) && !names::is_label_value(&pkg.name) {
+    if !pkg.name.is_empty()
+        && names::is_dns_subdomain(&pkg.name)
+        && !names::is_label_value(&pkg.name)
+    {
         errors.push(err(
             "metadata.name",
             format!(

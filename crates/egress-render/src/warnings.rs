@@ -3,7 +3,7 @@
 //! plan.
 
 use crate::error::{Warning, WarningKind};
-use crate::hash::FastHash;
+use rustc_hash::FxBuildHasher as FastHash;
 use crate::model::{Labels, Mode};
 use crate::names;
 use crate::normalize::{ports_taken, Egress};
@@ -123,7 +123,9 @@ fn deprecated_labels(e: &Egress, out: &mut Vec<Warning>) {
 fn dangling_target(e: &Egress, out: &mut Vec<Warning>) {
     for r in &e.rules {
         let own = r.pairs();
-        let Some(all) = e.hosts.get(r.host) else { continue };
+        let Some(all) = e.hosts.get(r.host) else {
+            continue;
+        };
         if &own == all {
             continue;
         }
@@ -243,7 +245,11 @@ fn overlapping_sidecars(e: &Egress, out: &mut Vec<Warning>) {
     let groups: Vec<(&Labels, usize)> = e
         .selectors
         .iter()
-        .filter_map(|g| g.selector.filter(|s| !s.is_empty()).map(|s| (s, g.first_rule.index)))
+        .filter_map(|g| {
+            g.selector
+                .filter(|s| !s.is_empty())
+                .map(|s| (s, g.first_rule.index))
+        })
         .collect();
     for (i, &(a, _)) in groups.iter().enumerate() {
         for &(b, rule) in groups.iter().skip(i + 1) {

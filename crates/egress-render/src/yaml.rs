@@ -199,8 +199,12 @@ impl<'de, S: Shape> Visitor<'de> for ShapedVisitor<S> {
         let mut items = Vec::new();
         loop {
             let item = match S::item() {
-                ShapeId::Root => seq.next_element::<Spanned<Shaped<Root>>>()?.map(spanned_node),
-                _ => seq.next_element::<Spanned<Shaped<Full>>>()?.map(spanned_node),
+                ShapeId::Root => seq
+                    .next_element::<Spanned<Shaped<Root>>>()?
+                    .map(spanned_node),
+                _ => seq
+                    .next_element::<Spanned<Shaped<Full>>>()?
+                    .map(spanned_node),
             };
             let Some(item) = item else { break };
             items.push(item);
