@@ -1,7 +1,6 @@
 //! Ambient mode (SPEC §5): the per-package layout of 0.56–0.58, the central
 //! layout of 0.59 and later, and the shared egress waypoint.
 
-use rustc_hash::FxBuildHasher as FastHash;
 use crate::manifest::{
     AllowedRoutes, AuthorizationPolicy, AuthorizationPolicySpec, AuthorizationRule, GroupKind,
     Infrastructure, Listener, Manifest, ParametersRef, PolicyTargetRef, RouteNamespaces, RuleFrom,
@@ -17,6 +16,7 @@ use crate::objects::{
 use crate::placed::{MadeFor, OwnedGroup, Placed, Slot};
 use crate::plan::Plan;
 use indexmap::IndexMap;
+use rustc_hash::FxBuildHasher as FastHash;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// §5.1 (0.56–0.58): the package's ServiceEntry per host and its

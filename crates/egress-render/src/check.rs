@@ -2,10 +2,10 @@
 //! (SPEC §2.15), name collisions (§2.16), and referential integrity (§7).
 
 use crate::error::{Error, ErrorKind};
-use rustc_hash::FxBuildHasher as FastHash;
 use crate::manifest::Manifest;
 use crate::names;
 use crate::placed::Placed;
+use rustc_hash::FxBuildHasher as FastHash;
 use std::collections::{HashMap, HashSet};
 
 /// §2.16: two different objects with the same kind, namespace and name.

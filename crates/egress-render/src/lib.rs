@@ -168,6 +168,32 @@ impl Rendered {
     }
 }
 
+impl Parsed {
+    /// Render these packages (SPEC §3–§7). Parse problems and render
+    /// problems come back together, sorted, so a caller cannot render input
+    /// that did not parse cleanly.
+    pub fn render(&self, options: &Options) -> Result<Rendered, Errors> {
+        self.with_parse_errors(render(&self.packages, options))
+    }
+
+    /// The egress audit of these packages ([`report()`]), with parse
+    /// problems reported as [`Parsed::render`] does.
+    pub fn report(&self, options: &Options) -> Result<crate::Report, Errors> {
+        self.with_parse_errors(report(&self.packages, options))
+    }
+
+    fn with_parse_errors<T>(&self, result: Result<T, Errors>) -> Result<T, Errors> {
+        if self.errors.is_empty() {
+            return result;
+        }
+        let mut errors = self.errors.clone();
+        if let Err(more) = result {
+            errors.extend(more.0);
+        }
+        Err(Errors(errors).sorted())
+    }
+}
+
 /// Render packages to manifests (SPEC §3–§7), or report every problem.
 ///
 /// The result depends only on the set of packages and the options, not on

@@ -3,10 +3,10 @@
 //! in, its Sidecar selector groups and its `remoteGenerated: Anywhere`
 //! participants.
 
-use rustc_hash::FxBuildHasher as FastHash;
 use crate::model::{AllowRule, Direction, Labels, Mode, Package, Protocol};
 use crate::release::Behaviour;
 use indexmap::IndexMap;
+use rustc_hash::FxBuildHasher as FastHash;
 use std::collections::HashSet;
 
 /// A (port, protocol) pair of a host.

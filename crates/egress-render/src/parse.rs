@@ -24,30 +24,6 @@ impl Parsed {
         self.packages.extend(other.packages);
         self.errors.extend(other.errors);
     }
-
-    /// Render these packages (SPEC §3–§7). Parse problems and render
-    /// problems come back together, sorted, so a caller cannot render input
-    /// that did not parse cleanly.
-    pub fn render(&self, options: &crate::Options) -> Result<crate::Rendered, crate::Errors> {
-        self.with_parse_errors(crate::render(&self.packages, options))
-    }
-
-    /// The egress audit of these packages ([`crate::report()`]), with parse
-    /// problems reported as [`Parsed::render`] does.
-    pub fn report(&self, options: &crate::Options) -> Result<crate::Report, crate::Errors> {
-        self.with_parse_errors(crate::report(&self.packages, options))
-    }
-
-    fn with_parse_errors<T>(&self, result: Result<T, crate::Errors>) -> Result<T, crate::Errors> {
-        if self.errors.is_empty() {
-            return result;
-        }
-        let mut errors = self.errors.clone();
-        if let Err(more) = result {
-            errors.extend(more.0);
-        }
-        Err(crate::Errors(errors).sorted())
-    }
 }
 
 /// Read a YAML stream (one file, or stdin) into Packages.

@@ -5,11 +5,11 @@
 //! need the built objects (§2.15, §2.16) in `check`.
 
 use crate::error::{Error, ErrorKind};
-use rustc_hash::FxBuildHasher as FastHash;
 use crate::model::{AllowRule, Direction, Mode, Package, Protocol};
 use crate::names;
 use crate::netpol;
 use crate::release::{Behaviour, Release};
+use rustc_hash::FxBuildHasher as FastHash;
 use std::collections::HashMap;
 
 const RESERVED_NAMESPACES: [&str; 3] = ["kube-system", "kube-public", "pepr-system"];
