@@ -12,7 +12,6 @@
 //! object a row names is an object the render emits.
 
 mod diff;
-mod text;
 
 pub use diff::{diff, ReportDiff, Widened};
 
@@ -396,7 +395,7 @@ fn protocol_str<S: Serializer>(protocol: &Protocol, s: S) -> Result<S::Ok, S::Er
 /// assert_eq!(report.access[0].who.to_string(),
 ///            "cluster.local/ns/team-a/sa/default (no serviceAccount)");
 /// assert_eq!(report.findings[0].code, FindingCode::CleartextHttp);
-/// assert!(report.to_table(100).lines().all(|l| l.len() <= 100));
+/// assert_eq!(report.findings[0].ports, [80]);
 /// ```
 pub fn report(packages: &[Package], options: &Options) -> Result<Report, Errors> {
     // Validation, conflicts, collisions and warnings: exactly the render's.
@@ -878,20 +877,24 @@ fn mesh_wide_findings() -> [Finding; 2] {
 }
 
 impl Report {
-    /// A terminal table, every line at most `width` characters (long
-    /// values wrap; a width below 80 is treated as 80).
-    pub fn to_table(&self, width: usize) -> String {
-        text::report_table(self, width)
-    }
-
-    /// GitHub-flavoured Markdown, to paste into a pull request.
-    pub fn to_markdown(&self) -> String {
-        text::report_markdown(self)
-    }
-
     /// Pretty-printed JSON with a trailing newline; fields are documented
     /// in `docs/report.md`.
     pub fn to_json(&self) -> Result<String, crate::Error> {
-        text::json(self)
+        json(self)
     }
+}
+
+/// Pretty JSON with a trailing newline.
+fn json<T: Serialize>(value: &T) -> Result<String, crate::Error> {
+    serde_json::to_string_pretty(value)
+        .map(|mut s| {
+            s.push('\n');
+            s
+        })
+        .map_err(|e| {
+            crate::Error::new(
+                crate::ErrorKind::Syntax,
+                format!("could not write JSON: {e}"),
+            )
+        })
 }
