@@ -38,7 +38,7 @@ doc:
 
 # The robustness tests too big for `cargo test` (50 MB scalar, 100 MB fleet), release build.
 stress:
-    cargo test --release -p egress-render-cli --test robustness -- --ignored --nocapture
+    cargo test --release -p egress-render-cli --test cli robustness:: -- --ignored --nocapture
 
 # Needs `cargo install cargo-fuzz`; RUSTC_BOOTSTRAP=1 lets the stable toolchain
 # build it. Crashes land in fuzz/artifacts/render/ (docs/robustness.md).

@@ -8,7 +8,8 @@
 //! `BENCH_CASES` (comma-separated case names to run, default all).
 #![allow(clippy::print_stdout, clippy::print_stderr, clippy::result_large_err)]
 
-use egress_render_bench::{floor_parse, floor_write, Fleet, IoWriter};
+use egress_render::Rendered;
+use egress_render_bench::{floor_parse, Fleet, IoWriter};
 use std::fs::File;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -178,18 +179,18 @@ fn measure(case: &Case, bin: &Path, dir: &Path, runs: usize, has_time: bool) -> 
         panic!("cannot write {}: {e}", input_path.display());
     }
 
-    // The documents the floor writes: the rendered manifests themselves.
+    // What the CLI must print: the library's rendering of the fleet.
     let parsed = egress_render::parse("fleet.yaml", yaml.as_bytes());
     assert!(
         parsed.errors.is_empty(),
         "{}: fleet does not parse",
         case.name
     );
-    let manifests =
-        match egress_render::render(&parsed.packages, &egress_render::Options::default()) {
-            Ok(r) => r.manifests,
-            Err(e) => panic!("{}: fleet does not render: {}", case.name, e.0[0]),
-        };
+    let expected = match parsed.render(&egress_render::Options::default()) {
+        Ok(r) => r.to_yaml(),
+        Err(e) => panic!("{}: fleet does not render: {}", case.name, e.0[0]),
+    };
+    let expected = expected.unwrap_or_else(|e| panic!("{}: cannot serialize: {e}", case.name));
     drop(parsed);
     drop(yaml);
 
@@ -197,10 +198,6 @@ fn measure(case: &Case, bin: &Path, dir: &Path, runs: usize, has_time: bool) -> 
     // in-process render.
     let first = run_cli(bin, &input_path, Some(&output_path), has_time);
     let output = std::fs::read(&output_path).unwrap_or_default();
-    let mut expected = String::new();
-    if let Err(e) = floor_write(&manifests, &mut expected) {
-        panic!("{}: cannot serialize: {e}", case.name);
-    }
     assert!(
         output == expected.as_bytes(),
         "{}: the CLI's output differs from the library's",
@@ -312,9 +309,7 @@ fn stages(input: &Path) -> [Duration; 5] {
     let docs = floor_parse(&text);
     mark();
     let mut floor_out = String::new();
-    let written = rendered
-        .as_ref()
-        .map(|r| floor_write(&r.manifests, &mut floor_out));
+    let written = rendered.as_ref().map(|r| r.write_yaml(&mut floor_out));
     mark();
     assert!(out.is_ok() && docs.is_ok() && written.is_ok());
     let mut d = [Duration::ZERO; 5];
@@ -367,7 +362,7 @@ fn floor_child(input: &Path) {
     };
     std::mem::forget(parsed);
     drop(text);
-    let (wall, cpu) = floor(input, &rendered.manifests);
+    let (wall, cpu) = floor(input, &rendered);
     println!(
         "{} {}",
         wall.as_nanos(),
@@ -378,9 +373,9 @@ fn floor_child(input: &Path) {
 }
 
 /// The floor: read the input file, parse every document into a generic
-/// tree, serialize the rendered manifests into /dev/null.
-/// Returns (wall, CPU) time.
-fn floor<T: serde::Serialize>(input: &Path, manifests: &[T]) -> (Duration, Option<Duration>) {
+/// tree, write the rendered manifests with the library's YAML writer into
+/// /dev/null. Returns (wall, CPU) time.
+fn floor(input: &Path, rendered: &Rendered) -> (Duration, Option<Duration>) {
     let cpu0 = thread_cpu();
     let start = Instant::now();
     let text = std::fs::read_to_string(input).unwrap_or_default();
@@ -388,7 +383,7 @@ fn floor<T: serde::Serialize>(input: &Path, manifests: &[T]) -> (Duration, Optio
     // Streamed through a 64 KiB buffer, as the CLI writes.
     let sink = File::create("/dev/null").unwrap_or_else(|e| panic!("/dev/null: {e}"));
     let mut out = IoWriter(std::io::BufWriter::with_capacity(1 << 16, sink));
-    floor_write(manifests, &mut out).unwrap_or_else(|e| panic!("floor write: {e}"));
+    (rendered.write_yaml(&mut out)).unwrap_or_else(|e| panic!("floor write: {e}"));
     let written = out.0.flush();
     let elapsed = start.elapsed();
     let cpu = thread_cpu().zip(cpu0).map(|(b, a)| b.saturating_sub(a));

@@ -1,6 +1,9 @@
 //! Synthetic fleets of UDS `Package`s for benchmarking egress-render, and
 //! the "floor" the benchmark compares rendering with: the same YAML library
-//! reading the input and writing the output, doing nothing else.
+//! reading the input and writing the output, doing nothing else. The floor
+//! reads with the library's own parse options
+//! (`egress_render::yaml_parse_options`) and writes with the library's own
+//! YAML writer (`Rendered::write_yaml`), so it cannot drift from them.
 //!
 //! A fleet is deterministic from its [`Fleet`] settings (seed included) and
 //! renders without errors or warnings:
@@ -173,41 +176,6 @@ pub fn floor_parse(text: &str) -> Result<Vec<serde_json::Value>, String> {
     .map_err(|e| e.to_string())
 }
 
-/// Floor, writing: the given documents as a `---` stream, with the same
-/// serializer the renderer uses, into any writer.
-pub fn floor_write<T: serde::Serialize, W: std::fmt::Write>(
-    docs: &[T],
-    out: &mut W,
-) -> Result<(), String> {
-    let mut out = LastByte {
-        inner: out,
-        last: 0,
-    };
-    for doc in docs {
-        out.write_str("---\n").map_err(|e| e.to_string())?;
-        serde_saphyr::to_fmt_writer(&mut out, doc).map_err(|e| e.to_string())?;
-        if out.last != b'\n' {
-            out.write_str("\n").map_err(|e| e.to_string())?;
-        }
-    }
-    Ok(())
-}
-
-/// A writer that remembers the last byte written.
-struct LastByte<'w, W> {
-    inner: &'w mut W,
-    last: u8,
-}
-
-impl<W: std::fmt::Write> std::fmt::Write for LastByte<'_, W> {
-    fn write_str(&mut self, s: &str) -> std::fmt::Result {
-        if let Some(&b) = s.as_bytes().last() {
-            self.last = b;
-        }
-        self.inner.write_str(s)
-    }
-}
-
 /// `fmt::Write` onto an `io::Write` (e.g. a `BufWriter`), as the CLI writes.
 pub struct IoWriter<W: std::io::Write>(pub W);
 
@@ -293,17 +261,23 @@ mod tests {
     }
 
     #[test]
-    fn the_floor_reads_every_document_and_writes_them_back() {
-        let yaml = Fleet {
+    fn the_floor_reads_every_document_and_writes_every_manifest() {
+        let fleet = Fleet {
             packages: 10,
             ..Fleet::default()
-        }
-        .yaml();
-        let docs = floor_parse(&yaml).unwrap_or_default();
+        };
+        let docs = floor_parse(&fleet.yaml()).unwrap_or_default();
         assert_eq!(docs.len(), 10);
-        let mut out = String::new();
-        assert_eq!(floor_write(&docs, &mut out), Ok(()));
-        assert_eq!(out.matches("---\n").count(), 10);
-        assert!(out.contains("remoteHost: "));
+        assert!(docs
+            .iter()
+            .all(|d| d["spec"]["network"]["allow"][0]["remoteHost"].is_string()));
+        // Written as the floor writes: the library's writer, through an
+        // `io::Write`.
+        let r = rendered(fleet);
+        let mut out = IoWriter(Vec::new());
+        assert!(r.write_yaml(&mut out).is_ok());
+        let text = String::from_utf8(out.0).unwrap_or_default();
+        assert_eq!(text.matches("---\n").count(), r.manifests.len());
+        assert_eq!(Some(text), r.to_yaml().ok());
     }
 }

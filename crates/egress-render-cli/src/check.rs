@@ -1,8 +1,9 @@
 //! `--check FILE` (SPEC §7): the GitOps CI gate. Compare what was rendered
 //! with the committed, pre-rendered FILE; on drift, show a unified diff.
 
+use crate::output;
 use similar::{Algorithm, TextDiff};
-use std::io::{self, Write};
+use std::io;
 use std::path::Path;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -11,35 +12,26 @@ use std::time::Duration;
 const DIFF_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// Compare `rendered` with the bytes of `file`. Equal: exit 0 and print
-/// nothing. Different: a unified diff on `stderr` (the committed file as
-/// `---`, the rendered output as `+++`) and exit 1. Unreadable: exit 1.
-pub fn against_file(file: &Path, rendered: &str, stderr: &mut impl Write) -> ExitCode {
-    let committed = match std::fs::read(file) {
-        Ok(bytes) => bytes,
-        Err(e) => {
-            let help = if e.kind() == io::ErrorKind::NotFound {
-                "\n  = help: render it first: run the same command without --check and save its standard output as that file, then commit it"
-            } else {
-                ""
-            };
-            let _ = writeln!(
-                stderr,
-                "error: --check: cannot read {}: {e}{help}",
-                file.display()
-            );
-            return ExitCode::from(1);
-        }
-    };
+/// nothing. Different: a unified diff on stderr (the committed file as
+/// `---`, the rendered output as `+++`) and exit 1. Unreadable: an error.
+pub fn against_file(file: &Path, rendered: &str) -> anyhow::Result<ExitCode> {
+    let committed = std::fs::read(file).map_err(|e| {
+        let help = if e.kind() == io::ErrorKind::NotFound {
+            "\n  = help: render it first: run the same command without --check and save its standard output as that file, then commit it"
+        } else {
+            ""
+        };
+        anyhow::anyhow!("--check: cannot read {}: {e}{help}", file.display())
+    })?;
     if committed == rendered.as_bytes() {
-        return ExitCode::SUCCESS;
+        return Ok(ExitCode::SUCCESS);
     }
-    let _ = write!(stderr, "{}", unified_diff(file, &committed, rendered));
-    let _ = writeln!(
-        stderr,
-        "error: {} is not what egress-render renders now (diff above: - committed, + rendered)\n  = help: re-render it: run the same command without --check and save its standard output as that file",
+    output::stderr(unified_diff(file, &committed, rendered));
+    output::stderr(format_args!(
+        "error: {} is not what egress-render renders now (diff above: - committed, + rendered)\n  = help: re-render it: run the same command without --check and save its standard output as that file\n",
         file.display()
-    );
-    ExitCode::from(1)
+    ));
+    Ok(ExitCode::from(1))
 }
 
 /// A unified diff from the committed bytes to the rendered text, with both

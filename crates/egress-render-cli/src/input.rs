@@ -6,15 +6,15 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 /// One input stream and the label errors name it by.
-pub struct Input {
-    pub label: String,
-    pub bytes: Vec<u8>,
+struct Input {
+    label: String,
+    bytes: Vec<u8>,
 }
 
 /// Read every input named by `paths` (stdin when empty). A path that cannot
 /// be read is an error message naming it; the others are still read so all
 /// problems are reported together.
-pub fn read_all(paths: &[PathBuf]) -> (Vec<Input>, Vec<String>) {
+fn read_all(paths: &[PathBuf]) -> (Vec<Input>, Vec<String>) {
     let mut inputs = Vec::new();
     let mut errors = Vec::new();
     let stdin_only = [PathBuf::from("-")];
@@ -110,11 +110,10 @@ fn yaml_files(
     Ok(())
 }
 
-/// Everything read from PATH arguments: the packages, the problems the
+/// Everything read from PATH arguments: the packages and the problems the
 /// library found in them, and the paths that could not be read.
 pub struct Loaded {
-    pub packages: Vec<egress_render::Package>,
-    pub errors: Vec<egress_render::Error>,
+    pub parsed: egress_render::Parsed,
     pub read_errors: Vec<String>,
 }
 
@@ -122,16 +121,12 @@ pub struct Loaded {
 /// as it is parsed.
 pub fn load(paths: &[PathBuf]) -> Loaded {
     let (inputs, read_errors) = read_all(paths);
-    let mut packages = Vec::new();
-    let mut errors = Vec::new();
+    let mut parsed = egress_render::Parsed::default();
     for input in inputs {
-        let parsed = egress_render::parse(&input.label, &input.bytes);
-        packages.extend(parsed.packages);
-        errors.extend(parsed.errors);
+        parsed.append(egress_render::parse(&input.label, &input.bytes));
     }
     Loaded {
-        packages,
-        errors,
+        parsed,
         read_errors,
     }
 }

@@ -14,7 +14,6 @@
 //! is one the render emits.
 
 mod diff;
-mod text;
 
 pub use diff::{diff, ReportDiff, Widened};
 
@@ -396,6 +395,7 @@ fn protocol_str<S: Serializer>(protocol: &Protocol, s: S) -> Result<S::Ok, S::Er
 ///            "every workload in namespace team-a (no serviceAccount)");
 /// assert_eq!(report.access[0].port, 80);
 /// assert_eq!(report.findings[0].code, FindingCode::CleartextHttp);
+/// assert_eq!(report.findings[0].ports, [80]);
 /// ```
 pub fn report(packages: &[Package], options: &Options) -> Result<Report, Errors> {
     crate::planned(packages, options, |plan, placed, warnings| {
@@ -1088,20 +1088,24 @@ fn mesh_wide_findings() -> [Finding; 2] {
 }
 
 impl Report {
-    /// A terminal table, every line at most `width` characters (long
-    /// values wrap; a width below 80 is treated as 80).
-    pub fn to_table(&self, width: usize) -> String {
-        text::report_table(self, width)
-    }
-
-    /// GitHub-flavoured Markdown, to paste into a pull request.
-    pub fn to_markdown(&self) -> String {
-        text::report_markdown(self)
-    }
-
     /// Pretty-printed JSON with a trailing newline; fields are documented
     /// in `docs/report.md`.
     pub fn to_json(&self) -> Result<String, crate::Error> {
-        text::json(self)
+        json(self)
     }
+}
+
+/// Pretty JSON with a trailing newline.
+fn json<T: Serialize>(value: &T) -> Result<String, crate::Error> {
+    serde_json::to_string_pretty(value)
+        .map(|mut s| {
+            s.push('\n');
+            s
+        })
+        .map_err(|e| {
+            crate::Error::new(
+                crate::ErrorKind::Syntax,
+                format!("could not write JSON: {e}"),
+            )
+        })
 }

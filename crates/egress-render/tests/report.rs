@@ -1,14 +1,11 @@
-//! The egress audit report, fixture-driven:
-//!
-//! - `fixtures/report/<case>.yaml` → `snapshots/report/report@<case>.yaml.snap`
-//!   holds the report in its three formats (table at 100 columns, Markdown,
-//!   JSON), or the errors;
-//! - `fixtures/report-diff/<case>/{base,head}.yaml` →
-//!   `snapshots/report/diff@<case>__head.yaml.snap` holds the diff in its
-//!   three formats.
+//! The egress audit report as data, over `fixtures/report/*.yaml`: it
+//! fails as the render does, names only rendered objects, does not depend
+//! on input order, and covers the render's warnings and every finding.
+//! The report's layout and its snapshots (`snapshots/report/`) are tested
+//! through the CLI (`crates/egress-render-cli/tests/`).
 //!
 //! A fixture may set options in a `# options:` line as the render fixtures
-//! do; a diff case takes them from `head.yaml` for both sides.
+//! do.
 
 use egress_render::{
     diff, parse, render, report, Errors, FindingCode, Options, Package, Report, WarningKind,
@@ -59,12 +56,6 @@ fn report_of(path: &Path) -> Result<(Report, Vec<Package>, Options), Errors> {
     }
 }
 
-fn three_formats(table: String, markdown: String, json: String) -> String {
-    format!(
-        "=== table (100 columns) ===\n{table}\n=== markdown ===\n{markdown}\n=== json ===\n{json}"
-    )
-}
-
 fn fixture_dir(name: &str) -> PathBuf {
     root().join("fixtures").join(name)
 }
@@ -78,57 +69,6 @@ fn report_fixtures() -> Vec<PathBuf> {
     files.sort();
     assert!(files.len() >= 10, "report fixtures missing");
     files
-}
-
-#[test]
-fn report_fixtures_match_their_snapshots() {
-    insta::glob!("../../../fixtures/report", "*.yaml", |path| {
-        let text = match report_of(path) {
-            Ok((r, _, _)) => three_formats(
-                r.to_table(100),
-                r.to_markdown(),
-                r.to_json().expect("serializable"),
-            ),
-            Err(e) => format!("=== errors ===\n{e}"),
-        };
-        insta::with_settings!({
-            snapshot_path => "../../../snapshots/report",
-            prepend_module_to_snapshot => false,
-            omit_expression => true,
-            input_file => path,
-        }, {
-            insta::assert_snapshot!("report", text);
-        });
-    });
-}
-
-#[test]
-fn diff_fixtures_match_their_snapshots() {
-    insta::glob!(
-        "../../../fixtures/report-diff",
-        "*/head.yaml",
-        |head_path| {
-            let (base_pkgs, base_errors, _) = load(&head_path.with_file_name("base.yaml"));
-            let (head_pkgs, head_errors, options) = load(head_path);
-            assert!(base_errors.is_empty() && head_errors.is_empty());
-            let base = report(&base_pkgs, &options).expect("base is valid");
-            let head = report(&head_pkgs, &options).expect("head is valid");
-            let d = diff(&base, &head);
-            let text = three_formats(
-                d.to_table(100),
-                d.to_markdown(),
-                d.to_json().expect("serializable"),
-            );
-            insta::with_settings!({
-                snapshot_path => "../../../snapshots/report",
-                prepend_module_to_snapshot => false,
-                omit_expression => true,
-                input_file => head_path,
-            }, {
-                insta::assert_snapshot!("diff", text);
-            });
-        }
-    );
 }
 
 /// The invalid fixture fails the report with exactly the render's errors.
@@ -165,70 +105,6 @@ fn every_named_object_is_rendered() {
                 );
             }
         }
-    }
-}
-
-/// No line of any table (report or diff) passes 100 columns.
-#[test]
-fn tables_fit_100_columns() {
-    let mut tables = Vec::new();
-    for path in report_fixtures() {
-        if let Ok((r, _, _)) = report_of(&path) {
-            tables.push((path.display().to_string(), r.to_table(100)));
-            let empty = report(&[], &Options::default()).expect("empty");
-            tables.push((
-                format!("diff from nothing to {}", path.display()),
-                diff(&empty, &r).to_table(100),
-            ));
-            tables.push((
-                format!("diff from {} to nothing", path.display()),
-                diff(&r, &empty).to_table(100),
-            ));
-        }
-    }
-    let long = tables
-        .iter()
-        .find(|(name, _)| name.ends_with("long-names.yaml"))
-        .expect("long-names fixture");
-    assert!(
-        long.1.lines().any(|l| l.chars().count() > 90),
-        "the long-names fixture should need wrapping"
-    );
-    for (name, table) in &tables {
-        for line in table.lines() {
-            assert!(
-                line.chars().count() <= 100,
-                "{name}: {} columns: {line}",
-                line.chars().count()
-            );
-        }
-    }
-}
-
-/// The table fits any width from its minimum, 80, up.
-#[test]
-fn tables_fit_every_width_from_80() {
-    let empty = report(&[], &Options::default()).expect("empty");
-    for path in report_fixtures() {
-        let Ok((r, _, _)) = report_of(&path) else {
-            continue;
-        };
-        for width in [80, 81, 87, 93, 120, 160] {
-            for table in [
-                r.to_table(width),
-                diff(&empty, &r).to_table(width),
-                diff(&r, &empty).to_table(width),
-            ] {
-                for line in table.lines() {
-                    assert!(
-                        line.chars().count() <= width,
-                        "{} at {width}: {line}",
-                        path.display()
-                    );
-                }
-            }
-        }
-        assert_eq!(r.to_table(40), r.to_table(80), "narrower than 80 is 80");
     }
 }
 

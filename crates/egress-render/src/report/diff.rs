@@ -1,11 +1,7 @@
 //! What a change does to egress: access added, widened and removed, and
 //! findings that appear or go away, between two reports.
 
-use super::text::{
-    access_md, access_table, code, finding_lines, findings_md, json, lines_to_string, md,
-    severity_counts, wrap, MIN_WIDTH,
-};
-use super::{access_order, Access, Finding, FindingCode, Who, REPORT_FORMAT_VERSION};
+use super::{access_order, json, Access, Finding, FindingCode, Who, REPORT_FORMAT_VERSION};
 use crate::model::Protocol;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
@@ -150,8 +146,6 @@ pub fn diff(base: &super::Report, head: &super::Report) -> ReportDiff {
     }
 }
 
-const NO_CHANGE: &str = "No change to egress access or findings.";
-
 impl ReportDiff {
     /// True when the change neither grants, widens nor removes access, and
     /// no finding appears or goes away.
@@ -161,111 +155,6 @@ impl ReportDiff {
             && self.removed.is_empty()
             && self.new_findings.is_empty()
             && self.resolved_findings.is_empty()
-    }
-
-    fn summary(&self) -> String {
-        format!(
-            "{} added, {} widened, {} removed; new findings: {}; resolved findings: {}",
-            self.added.len(),
-            self.widened.len(),
-            self.removed.len(),
-            severity_counts(&self.new_findings),
-            severity_counts(&self.resolved_findings)
-        )
-    }
-
-    /// The access changes in one list: added, widened, removed, each in
-    /// report order.
-    fn changes(&self) -> Vec<(&'static str, &Access, Option<&[Who]>)> {
-        let mut rows: Vec<(&'static str, &Access, Option<&[Who]>)> = Vec::new();
-        rows.extend(self.added.iter().map(|a| ("added", a, None)));
-        rows.extend(
-            self.widened
-                .iter()
-                .map(|w| ("widened", &w.access, Some(w.was.as_slice()))),
-        );
-        rows.extend(self.removed.iter().map(|a| ("removed", a, None)));
-        rows
-    }
-
-    /// A terminal table, every line at most `width` characters (a width
-    /// below 80 is treated as 80).
-    pub fn to_table(&self, width: usize) -> String {
-        if self.is_empty() {
-            return format!("{NO_CHANGE}\n");
-        }
-        let width = width.max(MIN_WIDTH);
-        let mut out = wrap(&format!("Egress changes: {}", self.summary()), width);
-        let changes = self.changes();
-        if !changes.is_empty() {
-            out.push(String::new());
-            out.push("ACCESS CHANGES".to_string());
-            let rows: Vec<(Option<&str>, &Access, Vec<String>)> = changes
-                .iter()
-                .map(|(change, a, was)| {
-                    let extra = was
-                        .map(|was| {
-                            let was: Vec<String> = was.iter().map(Who::short).collect();
-                            vec![format!("was {}", was.join("; "))]
-                        })
-                        .unwrap_or_default();
-                    (Some(*change), *a, extra)
-                })
-                .collect();
-            out.extend(access_table(&rows, width));
-        }
-        for (title, findings) in [
-            ("NEW FINDINGS", &self.new_findings),
-            ("RESOLVED FINDINGS", &self.resolved_findings),
-        ] {
-            if !findings.is_empty() {
-                out.push(String::new());
-                out.push(title.to_string());
-                for f in findings {
-                    out.extend(finding_lines(f, width));
-                }
-            }
-        }
-        lines_to_string(out)
-    }
-
-    /// GitHub-flavoured Markdown, to paste into a pull request.
-    pub fn to_markdown(&self) -> String {
-        let mut out = vec!["### Egress changes".to_string(), String::new()];
-        if self.is_empty() {
-            out.push(NO_CHANGE.to_string());
-            return lines_to_string(out);
-        }
-        out.push(format!("{}.", md(&self.summary())));
-        let changes = self.changes();
-        if !changes.is_empty() {
-            out.push(String::new());
-            out.push("#### Access".to_string());
-            out.push(String::new());
-            let rows: Vec<(Option<&str>, &Access, Option<String>)> = changes
-                .iter()
-                .map(|(change, a, was)| {
-                    let note = was.map(|was| {
-                        let was: Vec<String> = was.iter().map(|w| code(&w.short())).collect();
-                        format!("was {}", was.join(", "))
-                    });
-                    (Some(*change), *a, note)
-                })
-                .collect();
-            out.extend(access_md(&rows));
-        }
-        for (title, findings) in [
-            ("#### New findings", &self.new_findings),
-            ("#### Resolved findings", &self.resolved_findings),
-        ] {
-            if !findings.is_empty() {
-                out.push(String::new());
-                out.push(title.to_string());
-                out.push(String::new());
-                out.extend(findings_md(findings));
-            }
-        }
-        lines_to_string(out)
     }
 
     /// Pretty-printed JSON with a trailing newline (see `docs/report.md`).

@@ -14,12 +14,12 @@
 //! - `<!-- exit: N -->` (no block): the run's exit status; 0 when absent.
 //!
 //! After a deliberate behaviour change, `EGRESS_RENDER_BLESS=1 cargo test -p
-//! egress-render-cli --test docs` rewrites the stdout and stderr blocks; read
-//! the diff before committing it.
+//! egress-render-cli --test cli docs::` rewrites the stdout and stderr
+//! blocks; read the diff before committing it.
 
+use crate::harness::{repo, Test};
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 
 /// What a marker introduces.
 #[derive(Debug, Clone, PartialEq)]
@@ -119,7 +119,7 @@ struct Example<'a> {
 }
 
 fn docs_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs")
+    repo().join("docs")
 }
 
 /// Run every example of one document; return the problems, and the blessed
@@ -188,20 +188,12 @@ fn check_document(path: &Path, bless: bool) -> (Vec<String>, Option<String>, usi
             })
             .split_whitespace()
             .collect();
-        let out = Command::new(env!("CARGO_BIN_EXE_egress-render"))
-            .args(&args)
-            .current_dir(&scratch)
-            .stdin(Stdio::null())
-            .output()
-            .expect("egress-render runs");
-        let stdout = String::from_utf8(out.stdout).unwrap();
-        let stderr = String::from_utf8(out.stderr).unwrap();
-        if out.status.code() != Some(e.exit) {
+        let out = Test::new().args(&args).current_dir(&scratch).run();
+        let (stdout, stderr) = (out.stdout, out.stderr);
+        if out.code != Some(e.exit) {
             problems.push(format!(
                 "{name}:{}: `{line}` exited {:?}, the document says {}\n{stderr}",
-                e.run.at,
-                out.status.code(),
-                e.exit
+                e.run.at, out.code, e.exit
             ));
         }
         for (stream, actual, block) in
@@ -301,11 +293,7 @@ fn a_drifted_example_is_reported() {
 /// docs/options.md describes every option and subcommand `--help` lists.
 #[test]
 fn options_doc_covers_every_option() {
-    let help = Command::new(env!("CARGO_BIN_EXE_egress-render"))
-        .arg("--help")
-        .output()
-        .expect("egress-render runs");
-    let help = String::from_utf8(help.stdout).unwrap();
+    let help = Test::new().arg("--help").run().stdout;
     let doc = fs::read_to_string(docs_dir().join("options.md")).unwrap();
     let mut options: Vec<&str> = help
         .split(|c: char| c.is_whitespace() || c == ',')

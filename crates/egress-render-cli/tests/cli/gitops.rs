@@ -2,45 +2,20 @@
 //! against committed output, `--deny-warnings`, `-q`, every warning, and the
 //! `completions` / `man` subcommands.
 
+use crate::harness::{repo, Run, TempDir, Test};
 use std::fs;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
-
-/// The result of one run: exit code, stdout, stderr.
-struct Run {
-    code: Option<i32>,
-    stdout: String,
-    stderr: String,
-}
+use std::path::Path;
 
 /// Run `egress-render` with `args` in `dir`, stdin closed.
 fn run_in(dir: &Path, args: &[&str]) -> Run {
-    let Output {
-        status,
-        stdout,
-        stderr,
-    } = Command::new(env!("CARGO_BIN_EXE_egress-render"))
-        .args(args)
-        .current_dir(dir)
-        .stdin(Stdio::null())
-        .output()
-        .expect("egress-render runs");
-    Run {
-        code: status.code(),
-        stdout: String::from_utf8(stdout).expect("stdout is UTF-8"),
-        stderr: String::from_utf8(stderr).expect("stderr is UTF-8"),
-    }
+    Test::new().current_dir(dir).args(args).run()
 }
 
 /// A fresh directory for one test, holding the given files.
-fn workdir(test: &str, files: &[(&str, &str)]) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join("gitops")
-        .join(test);
-    let _ = fs::remove_dir_all(&dir);
-    fs::create_dir_all(&dir).expect("create test dir");
+fn workdir(files: &[(&str, &str)]) -> TempDir {
+    let dir = TempDir::new();
     for (name, text) in files {
-        fs::write(dir.join(name), text).expect("write test file");
+        dir.write(name, text);
     }
     dir
 }
@@ -69,24 +44,22 @@ fn commit_rendered(dir: &Path, input: &str, file: &str, extra: &[&str]) -> Strin
     let mut args = vec![input];
     args.extend_from_slice(extra);
     let r = run_in(dir, &args);
-    assert_eq!(r.code, Some(0), "render failed: {}", r.stderr);
+    r.status(0);
     fs::write(dir.join(file), &r.stdout).expect("write committed output");
     r.stdout
 }
 
 #[test]
 fn check_passes_silently_when_the_committed_file_is_current() {
-    let dir = workdir("check-equal", &[("pkg.yaml", SIDECAR)]);
+    let dir = workdir(&[("pkg.yaml", SIDECAR)]);
     commit_rendered(&dir, "pkg.yaml", "rendered.yaml", &[]);
     let r = run_in(&dir, &["pkg.yaml", "--check", "rendered.yaml"]);
-    assert_eq!(r.code, Some(0), "stderr: {}", r.stderr);
-    assert_eq!(r.stdout, "");
-    assert_eq!(r.stderr, "");
+    r.status(0).stdout("").stderr("");
 }
 
 #[test]
 fn check_prints_a_unified_diff_and_fails_on_drift() {
-    let dir = workdir("check-different", &[("pkg.yaml", SIDECAR)]);
+    let dir = workdir(&[("pkg.yaml", SIDECAR)]);
     let committed = commit_rendered(&dir, "pkg.yaml", "rendered.yaml", &[]);
     // Someone edited the package (port 8443) but committed the old output.
     fs::write(
@@ -104,8 +77,7 @@ fn check_prints_a_unified_diff_and_fails_on_drift() {
             "rendered.yaml",
         ],
     );
-    assert_eq!(r.code, Some(1));
-    assert_eq!(r.stdout, "", "--check never prints the manifests");
+    r.status(1).stdout("");
     assert!(
         r.stderr
             .contains("--- rendered.yaml\t(committed)\n+++ rendered.yaml\t(rendered)\n@@ "),
@@ -118,16 +90,10 @@ fn check_prints_a_unified_diff_and_fails_on_drift() {
         "changed line: {}",
         r.stderr
     );
-    assert!(
-        r.stderr.contains(
-            "\n-  - name: tls-443\n-    number: 443\n+  - name: tls-8443\n+    number: 8443\n"
-        ),
-        "{}",
-        r.stderr
+    r.stderr_contains(
+        "\n-  - name: tls-443\n-    number: 443\n+  - name: tls-8443\n+    number: 8443\n",
     );
-    assert!(r
-        .stderr
-        .contains("rendered.yaml is not what egress-render renders now"));
+    r.stderr_contains("rendered.yaml is not what egress-render renders now");
     // The committed file is left alone.
     assert_eq!(
         fs::read_to_string(dir.join("rendered.yaml")).unwrap(),
@@ -137,22 +103,21 @@ fn check_prints_a_unified_diff_and_fails_on_drift() {
 
 #[test]
 fn check_fails_clearly_when_the_committed_file_is_missing() {
-    let dir = workdir("check-missing", &[("pkg.yaml", SIDECAR)]);
+    let dir = workdir(&[("pkg.yaml", SIDECAR)]);
     let r = run_in(&dir, &["pkg.yaml", "--check", "not-there.yaml"]);
-    assert_eq!(r.code, Some(1));
-    assert_eq!(r.stdout, "");
+    r.status(1).stdout("");
     assert!(
         r.stderr
             .starts_with("error: --check: cannot read not-there.yaml: "),
         "{}",
         r.stderr
     );
-    assert!(r.stderr.contains("help: render it first"), "{}", r.stderr);
+    r.stderr_contains("help: render it first");
 }
 
 #[test]
 fn check_with_json_output_compares_json() {
-    let dir = workdir("check-json", &[("pkg.yaml", SIDECAR)]);
+    let dir = workdir(&[("pkg.yaml", SIDECAR)]);
     let json = commit_rendered(&dir, "pkg.yaml", "rendered.json", &["-o", "json"]);
     assert!(json.starts_with("{\n  \"apiVersion\": \"v1\",\n  \"kind\": \"List\","));
 
@@ -167,8 +132,8 @@ fn check_with_json_output_compares_json() {
 
     // The same file checked as YAML is a drift: the format is part of the check.
     let r = run_in(&dir, &["pkg.yaml", "--check", "rendered.json"]);
-    assert_eq!(r.code, Some(1));
-    assert!(r.stderr.contains("+apiVersion: networking.istio.io/v1\n"));
+    r.status(1)
+        .stderr_contains("+apiVersion: networking.istio.io/v1\n");
 
     // A changed JSON line shows as one.
     fs::write(
@@ -180,11 +145,9 @@ fn check_with_json_output_compares_json() {
         &dir,
         &["pkg.yaml", "-o", "json", "--check", "rendered.json"],
     );
-    assert_eq!(r.code, Some(1));
-    assert_eq!(r.stdout, "");
-    assert!(r
-        .stderr
-        .contains("--- rendered.json\t(committed)\n+++ rendered.json\t(rendered)\n"));
+    r.status(1)
+        .stdout("")
+        .stderr_contains("--- rendered.json\t(committed)\n+++ rendered.json\t(rendered)\n");
     assert!(
         r.stderr
             .contains("\n-            \"number\": 444,\n+            \"number\": 443,\n"),
@@ -196,12 +159,10 @@ fn check_with_json_output_compares_json() {
 #[test]
 fn check_reports_input_errors_without_a_diff() {
     let bad = SIDECAR.replace("httpbin.org", "https://httpbin.org");
-    let dir = workdir("check-invalid", &[("pkg.yaml", bad.as_str())]);
+    let dir = workdir(&[("pkg.yaml", bad.as_str())]);
     fs::write(dir.join("rendered.yaml"), "").unwrap();
     let r = run_in(&dir, &["pkg.yaml", "--check", "rendered.yaml"]);
-    assert_eq!(r.code, Some(1));
-    assert_eq!(r.stdout, "");
-    assert!(r.stderr.contains("invalid-host"), "{}", r.stderr);
+    r.status(1).stdout("").stderr_contains("invalid-host");
     assert!(!r.stderr.contains("(committed)"), "no diff: {}", r.stderr);
 }
 
@@ -213,16 +174,12 @@ fn port_8443() -> String {
 #[test]
 fn deny_warnings_prints_the_warnings_and_fails_with_empty_stdout() {
     let input = port_8443();
-    let dir = workdir("deny", &[("pkg.yaml", input.as_str())]);
+    let dir = workdir(&[("pkg.yaml", input.as_str())]);
 
     let r = run_in(&dir, &["pkg.yaml", "--deny-warnings"]);
-    assert_eq!(r.code, Some(1));
-    assert_eq!(r.stdout, "");
-    assert!(
-        r.stderr.contains("warning[gateway-port]: httpbin.org:8443"),
-        "{}",
-        r.stderr
-    );
+    r.status(1)
+        .stdout("")
+        .stderr_contains("warning[gateway-port]: httpbin.org:8443");
     assert!(
         r.stderr
             .ends_with("error: 1 warning(s) denied by --deny-warnings\n"),
@@ -232,9 +189,9 @@ fn deny_warnings_prints_the_warnings_and_fails_with_empty_stdout() {
 
     // -q does not hide why a denied run failed.
     let r = run_in(&dir, &["pkg.yaml", "--deny-warnings", "-q"]);
-    assert_eq!(r.code, Some(1));
-    assert_eq!(r.stdout, "");
-    assert!(r.stderr.contains("warning[gateway-port]"), "{}", r.stderr);
+    r.status(1)
+        .stdout("")
+        .stderr_contains("warning[gateway-port]");
 
     // And --check does not let a warning through either.
     fs::write(dir.join("rendered.yaml"), "").unwrap();
@@ -242,40 +199,36 @@ fn deny_warnings_prints_the_warnings_and_fails_with_empty_stdout() {
         &dir,
         &["pkg.yaml", "--deny-warnings", "--check", "rendered.yaml"],
     );
-    assert_eq!(r.code, Some(1));
+    r.status(1);
     assert!(!r.stderr.contains("(committed)"), "{}", r.stderr);
 
     // Without warnings, --deny-warnings changes nothing.
-    let dir = workdir("deny-clean", &[("pkg.yaml", SIDECAR)]);
+    let dir = workdir(&[("pkg.yaml", SIDECAR)]);
     let r = run_in(&dir, &["pkg.yaml", "--deny-warnings"]);
-    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    r.status(0);
     assert!(r
         .stdout
         .starts_with("---\napiVersion: networking.istio.io/v1\n"));
-    assert_eq!(r.stderr, "");
+    r.stderr("");
 }
 
 #[test]
 fn deny_warnings_still_reports_other_problems() {
     let input = port_8443();
-    let dir = workdir("deny-missing", &[("pkg.yaml", input.as_str())]);
+    let dir = workdir(&[("pkg.yaml", input.as_str())]);
     let r = run_in(&dir, &["pkg.yaml", "missing.yaml", "--deny-warnings"]);
-    assert_eq!(r.code, Some(1));
-    assert_eq!(r.stdout, "");
-    assert!(r.stderr.contains("warning[gateway-port]"), "{}", r.stderr);
-    assert!(
-        r.stderr.contains("error: cannot read missing.yaml"),
-        "{}",
-        r.stderr
-    );
+    r.status(1)
+        .stdout("")
+        .stderr_contains("warning[gateway-port]")
+        .stderr_contains("error: cannot read missing.yaml");
 }
 
 #[test]
 fn warnings_go_to_stderr_and_quiet_drops_them() {
     let input = port_8443();
-    let dir = workdir("quiet", &[("pkg.yaml", input.as_str())]);
+    let dir = workdir(&[("pkg.yaml", input.as_str())]);
     let loud = run_in(&dir, &["pkg.yaml"]);
-    assert_eq!(loud.code, Some(0));
+    loud.status(0);
     assert!(
         loud.stderr.starts_with("warning[gateway-port]"),
         "{}",
@@ -284,8 +237,7 @@ fn warnings_go_to_stderr_and_quiet_drops_them() {
     assert!(!loud.stdout.contains("warning"));
 
     let quiet = run_in(&dir, &["pkg.yaml", "-q"]);
-    assert_eq!(quiet.code, Some(0));
-    assert_eq!(quiet.stderr, "");
+    quiet.status(0).stderr("");
     assert_eq!(quiet.stdout, loud.stdout);
 
     let quiet = run_in(&dir, &["pkg.yaml", "--quiet"]);
@@ -293,18 +245,18 @@ fn warnings_go_to_stderr_and_quiet_drops_them() {
 
     // -q hides warnings, not errors.
     let r = run_in(&dir, &["pkg.yaml", "missing.yaml", "-q"]);
-    assert_eq!(r.code, Some(1));
-    assert!(r.stderr.contains("error: cannot read missing.yaml"));
+    r.status(1)
+        .stderr_contains("error: cannot read missing.yaml");
     assert!(!r.stderr.contains("warning["));
 }
 
 /// The warnings of one sidecar-mode render of `input`, as printed.
-fn warnings_of(test: &str, input: &str, extra: &[&str]) -> String {
-    let dir = workdir(test, &[("pkg.yaml", input)]);
+fn warnings_of(input: &str, extra: &[&str]) -> String {
+    let dir = workdir(&[("pkg.yaml", input)]);
     let mut args = vec!["pkg.yaml", "--mode", "sidecar"];
     args.extend_from_slice(extra);
     let r = run_in(&dir, &args);
-    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    r.status(0);
     assert!(!r.stdout.is_empty());
     r.stderr
 }
@@ -321,7 +273,7 @@ fn gateway_port_warning_names_package_host_and_fix() {
     let input = package(
         "      - direction: Egress\n        remoteHost: search.example.com\n        ports: [443, 9200]\n",
     );
-    let w = warnings_of("warn-port", &input, &[]);
+    let w = warnings_of(&input, &[]);
     assert_eq!(
         w,
         "warning[gateway-port]: search.example.com:9200 uses a port the egress gateway does not expose (it exposes 80, 443); the traffic will not egress\n  \
@@ -329,16 +281,9 @@ fn gateway_port_warning_names_package_host_and_fix() {
          = help: add port 9200 to the istio-egress-gateway service (a service.ports override) and pass --gateway-ports 80,443,9200, or use an exposed port\n\n"
     );
     // Doing what it says silences it.
-    assert_eq!(
-        warnings_of(
-            "warn-port-fixed",
-            &input,
-            &["--gateway-ports", "80,443,9200"]
-        ),
-        ""
-    );
+    assert_eq!(warnings_of(&input, &["--gateway-ports", "80,443,9200"]), "");
     // Ambient mode has no egress gateway, so no such warning.
-    let dir = workdir("warn-port-ambient", &[("pkg.yaml", input.as_str())]);
+    let dir = workdir(&[("pkg.yaml", input.as_str())]);
     let r = run_in(&dir, &["pkg.yaml", "--mode", "ambient"]);
     assert_eq!((r.code, r.stderr.as_str()), (Some(0), ""));
 }
@@ -349,7 +294,7 @@ fn shared_access_warning_names_selector_hosts_and_fix() {
         "      - direction: Egress\n        remoteHost: pay.example.com\n        selector: {app: checkout}\n      \
          - direction: Egress\n        remoteHost: cdn.example.com\n        selector: {app: images}\n",
     );
-    let w = warnings_of("warn-shared", &input, &[]);
+    let w = warnings_of(&input, &[]);
     assert!(
         w.contains(
             "warning[shared-access]: workloads selected by {app: checkout} ask for pay.example.com but can also reach cdn.example.com: the package's ServiceEntries are namespace-wide\n  \
@@ -371,7 +316,7 @@ fn overlapping_sidecars_warning_names_both_selectors_and_fix() {
         "      - direction: Egress\n        remoteHost: pay.example.com\n        selector: {app: a}\n      \
          - direction: Egress\n        remoteHost: pay.example.com\n        selector: {app: a, tier: web}\n        description: tier web\n",
     );
-    let w = warnings_of("warn-overlap", &input, &[]);
+    let w = warnings_of(&input, &[]);
     assert_eq!(
         w,
         "warning[overlapping-sidecars]: Sidecars web-egress-app-a (selector {app: a}) and web-egress-app-a-tier-web (selector {app: a, tier: web}) can select the same pod, e.g. one labelled {app: a, tier: web}; which Sidecar Istio applies to it is undefined\n  \
@@ -380,10 +325,10 @@ fn overlapping_sidecars_warning_names_both_selectors_and_fix() {
     );
     // Selectors that differ in one label's value cannot match one pod.
     let apart = input.replace("{app: a, tier: web}", "{app: b, tier: web}");
-    assert_eq!(warnings_of("warn-overlap-apart", &apart, &[]), "");
+    assert_eq!(warnings_of(&apart, &[]), "");
     // A selected Sidecar takes precedence over the whole-namespace one.
     let default = input.replace("        selector: {app: a}\n", "");
-    assert_eq!(warnings_of("warn-overlap-default", &default, &[]), "");
+    assert_eq!(warnings_of(&default, &[]), "");
 }
 
 #[test]
@@ -391,7 +336,7 @@ fn pod_labels_warning_names_both_fields_and_the_selector_used() {
     let input = package(
         "      - direction: Egress\n        remoteHost: pay.example.com\n        selector: {app: new}\n        podLabels: {app: old}\n",
     );
-    let w = warnings_of("warn-pod-labels", &input, &[]);
+    let w = warnings_of(&input, &[]);
     assert_eq!(
         w,
         "warning[deprecated-labels]: both podLabels and selector are set; podLabels (deprecated) wins, as in UDS Core, so the rule uses selector {app: old}\n  \
@@ -402,11 +347,10 @@ fn pod_labels_warning_names_both_fields_and_the_selector_used() {
 
 #[test]
 fn completions_are_generated_for_each_shell() {
-    let dir = workdir("completions", &[]);
+    let dir = workdir(&[]);
     for shell in ["bash", "zsh", "fish"] {
         let r = run_in(&dir, &["completions", shell]);
-        assert_eq!(r.code, Some(0), "{shell}: {}", r.stderr);
-        assert_eq!(r.stderr, "");
+        r.status(0).stderr("");
         assert!(r.stdout.contains("egress-render"), "{shell}");
         assert!(
             r.stdout.contains("deny-warnings"),
@@ -415,17 +359,16 @@ fn completions_are_generated_for_each_shell() {
         assert!(r.stdout.contains("check"), "{shell}");
     }
     let r = run_in(&dir, &["completions", "tcsh"]);
-    assert_eq!(r.code, Some(2), "unknown shell is a usage error");
+    r.status(2);
     let r = run_in(&dir, &["completions"]);
-    assert_eq!(r.code, Some(2), "the shell is required");
+    r.status(2);
 }
 
 #[test]
 fn man_page_is_generated_from_the_options() {
-    let dir = workdir("man", &[]);
+    let dir = workdir(&[]);
     let r = run_in(&dir, &["man"]);
-    assert_eq!(r.code, Some(0), "{}", r.stderr);
-    assert!(r.stdout.contains(".TH egress-render 1"), "{}", r.stdout);
+    r.status(0).stdout_contains(".TH egress-render 1");
     for option in ["check", "deny\\-warnings", "gateway\\-ports", "quiet"] {
         assert!(
             r.stdout.contains(&format!("\\-\\-{option}")),
@@ -436,18 +379,15 @@ fn man_page_is_generated_from_the_options() {
 
 #[test]
 fn a_file_named_like_a_subcommand_is_read_with_a_path_prefix() {
-    let dir = workdir(
-        "named-like-command",
-        &[("completions", SIDECAR), ("man", SIDECAR)],
-    );
+    let dir = workdir(&[("completions", SIDECAR), ("man", SIDECAR)]);
     for name in ["./completions", "./man"] {
         let r = run_in(&dir, &[name]);
-        assert_eq!(r.code, Some(0), "{name}: {}", r.stderr);
+        r.status(0);
         assert!(r.stdout.contains("kind: Sidecar\n"), "{name}");
     }
     // Subcommands come first: after a PATH or an option, words are PATHs.
     let r = run_in(&dir, &["--mode", "sidecar", "man"]);
-    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    r.status(0);
     assert!(r.stdout.contains("kind: Sidecar\n"));
 }
 
@@ -455,7 +395,7 @@ fn a_file_named_like_a_subcommand_is_read_with_a_path_prefix() {
 /// way the docs tell users to keep theirs, with `--check`.
 #[test]
 fn committed_examples_pass_their_own_check() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let root = repo();
     for mode in ["ambient", "sidecar"] {
         let package = format!("examples/{mode}/package.yaml");
         let rendered = format!("examples/{mode}/rendered.yaml");
@@ -466,6 +406,6 @@ fn committed_examples_pass_their_own_check() {
             "{rendered} is stale (run `just examples`):\n{}",
             r.stderr
         );
-        assert_eq!(r.stderr, "");
+        r.stderr("");
     }
 }

@@ -1,32 +1,36 @@
-//! The report's three formats: a terminal table that fits a given width,
-//! GitHub-flavoured Markdown, and JSON. Shared by [`super::Report`] and
-//! [`super::ReportDiff`].
+//! How `egress-render report` lays out a [`Report`] or a [`ReportDiff`]: a
+//! terminal table that fits a given width, or GitHub-flavoured Markdown.
+//! The report itself, and its JSON, are data of the `egress_render` library.
 
-use super::{Access, Finding, Report, Severity, Who};
-use crate::error::{Error, ErrorKind};
-use serde::Serialize;
+use egress_render::{Access, Finding, Report, ReportDiff, Severity, Who};
 use std::collections::BTreeSet;
 
+/// The report formats `--format` chooses from.
+pub trait Layout {
+    /// A terminal table, every line at most `width` characters (long
+    /// values wrap; a width below 80 is treated as 80).
+    fn table(&self, width: usize) -> String;
+    /// GitHub-flavoured Markdown, to paste into a pull request.
+    fn markdown(&self) -> String;
+    /// The library's JSON (`docs/report.md`).
+    fn json(&self) -> Result<String, egress_render::Error>;
+}
+
 /// The narrowest table the layout is designed for.
-pub(super) const MIN_WIDTH: usize = 80;
+const MIN_WIDTH: usize = 80;
 /// Space between table columns.
 const GAP: &str = "  ";
 /// Where a long value may be broken when it has no space, after the char.
 const BREAK_AFTER: &[char] = &[',', '/', '.', '-', '=', ':', ';'];
 
-/// Pretty JSON with a trailing newline.
-pub(super) fn json<T: Serialize>(value: &T) -> Result<String, Error> {
-    serde_json::to_string_pretty(value)
-        .map(|mut s| {
-            s.push('\n');
-            s
-        })
-        .map_err(|e| Error::new(ErrorKind::Syntax, format!("could not write JSON: {e}")))
-}
-
 /// Break `text` into lines of at most `width` characters: at a space when
 /// there is one, else after a punctuation character, else anywhere.
-pub(super) fn wrap(text: &str, width: usize) -> Vec<String> {
+///
+/// Not the `textwrap` crate: it breaks a word longer than the line at the
+/// width (`media-pipeline-up` / `loads`, where this gives `media-pipeline-`
+/// / `uploads`), and its word splitter adds a hyphen at a break after `,`
+/// or `/`; the committed report snapshots pin these breaks.
+fn wrap(text: &str, width: usize) -> Vec<String> {
     let width = width.max(1);
     let mut out = Vec::new();
     for paragraph in text.split('\n') {
@@ -185,10 +189,7 @@ fn access_details(a: &Access, width: usize) -> Vec<String> {
 }
 
 /// An access table; `extra` adds a leading column and lines after a row.
-pub(super) fn access_table(
-    rows: &[(Option<&str>, &Access, Vec<String>)],
-    width: usize,
-) -> Vec<String> {
+fn access_table(rows: &[(Option<&str>, &Access, Vec<String>)], width: usize) -> Vec<String> {
     let width = width.max(MIN_WIDTH);
     let lead = rows.iter().any(|(lead, _, _)| lead.is_some());
     let mut headers: Vec<&str> = Vec::new();
@@ -220,7 +221,7 @@ pub(super) fn access_table(
 }
 
 /// A finding: severity, code and origin, then the risk and the fix.
-pub(super) fn finding_lines(f: &Finding, width: usize) -> Vec<String> {
+fn finding_lines(f: &Finding, width: usize) -> Vec<String> {
     let width = width.max(MIN_WIDTH);
     let target = f.target_text();
     let mut head = format!("{}  {}", f.code.as_str(), f.origin_text());
@@ -236,7 +237,7 @@ pub(super) fn finding_lines(f: &Finding, width: usize) -> Vec<String> {
 }
 
 /// `1 high, 2 low`, or `none`.
-pub(super) fn severity_counts(findings: &[Finding]) -> String {
+fn severity_counts(findings: &[Finding]) -> String {
     let counts: Vec<String> = [
         Severity::High,
         Severity::Medium,
@@ -278,43 +279,11 @@ fn summary(report: &Report) -> String {
     )
 }
 
-pub(super) const NO_EGRESS: &str = "No egress: no package has an allow rule with remoteHost.";
+const NO_EGRESS: &str = "No egress: no package has an allow rule with remoteHost.";
 const SHARED_NOTE: &str = "shared: these workloads' rules do not ask for it; they reach it because the package's ServiceEntries are namespace-wide (see shared-access).";
 const SHARED_NOTE_MD: &str = "*shared*: these workloads' rules do not ask for it; they reach it because the package's ServiceEntries are namespace-wide (see `shared-access`).";
 
-pub(super) fn report_table(report: &Report, width: usize) -> String {
-    let width = width.max(MIN_WIDTH);
-    if report.access.is_empty() {
-        return format!("{NO_EGRESS}\n");
-    }
-    let mut out = indented(
-        &format!("Egress audit: {}", summary(report)),
-        "",
-        "  ",
-        width,
-    );
-    out.push(String::new());
-    out.push("ACCESS".to_string());
-    let rows: Vec<(Option<&str>, &Access, Vec<String>)> = report
-        .access
-        .iter()
-        .map(|a| (None, a, Vec::new()))
-        .collect();
-    out.extend(access_table(&rows, width));
-    if report.access.iter().any(|a| !a.requested) {
-        out.extend(wrap(SHARED_NOTE, width));
-    }
-    if !report.findings.is_empty() {
-        out.push(String::new());
-        out.push("FINDINGS".to_string());
-        for f in &report.findings {
-            out.extend(finding_lines(f, width));
-        }
-    }
-    lines_to_string(out)
-}
-
-pub(super) fn lines_to_string(lines: Vec<String>) -> String {
+fn lines_to_string(lines: Vec<String>) -> String {
     let mut s = lines.join("\n");
     s.push('\n');
     s
@@ -324,7 +293,7 @@ pub(super) fn lines_to_string(lines: Vec<String>) -> String {
 
 /// Text for a GFM table cell: Markdown punctuation escaped, line breaks as
 /// `<br>`.
-pub(super) fn md(text: &str) -> String {
+fn md(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
@@ -340,7 +309,7 @@ pub(super) fn md(text: &str) -> String {
 }
 
 /// A code span that survives any content, for a GFM table cell.
-pub(super) fn code(text: &str) -> String {
+fn code(text: &str) -> String {
     let longest = text.split(|c| c != '`').map(str::len).max().unwrap_or(0);
     let fence = "`".repeat(longest + 1);
     let pad = if text.starts_with('`') || text.ends_with('`') {
@@ -362,6 +331,8 @@ fn who_md(who: &Who) -> String {
         ),
         Who::Selector { .. } => code(&who.short()),
         Who::AllPods { namespace } => format!("all pods in namespace {}", code(namespace)),
+        // `Who` may grow: a new kind of identity shows in its long form.
+        _ => md(&who.to_string()),
     }
 }
 
@@ -401,7 +372,7 @@ fn access_md_cells(a: &Access, who_note: Option<&str>) -> String {
 
 /// An access table; `lead` adds a first column (the change) and `who_note`
 /// text after the identity.
-pub(super) fn access_md(rows: &[(Option<&str>, &Access, Option<String>)]) -> Vec<String> {
+fn access_md(rows: &[(Option<&str>, &Access, Option<String>)]) -> Vec<String> {
     let lead = rows.iter().any(|(l, _, _)| l.is_some());
     let mut out = Vec::new();
     if lead {
@@ -421,7 +392,7 @@ pub(super) fn access_md(rows: &[(Option<&str>, &Access, Option<String>)]) -> Vec
     out
 }
 
-pub(super) fn findings_md(findings: &[Finding]) -> Vec<String> {
+fn findings_md(findings: &[Finding]) -> Vec<String> {
     let mut out = vec![
         "| Severity | Finding | Where | Risk | Fix |".to_string(),
         "| --- | --- | --- | --- | --- |".to_string(),
@@ -446,35 +417,229 @@ pub(super) fn findings_md(findings: &[Finding]) -> Vec<String> {
     out
 }
 
-pub(super) fn report_markdown(report: &Report) -> String {
-    let mut out = vec!["### Egress audit".to_string(), String::new()];
-    if report.access.is_empty() {
-        out.push(NO_EGRESS.to_string());
-        return lines_to_string(out);
-    }
-    out.push(format!("{}.", md(&summary(report))));
-    out.push(String::new());
-    out.push("#### Access".to_string());
-    out.push(String::new());
-    let rows: Vec<(Option<&str>, &Access, Option<String>)> =
-        report.access.iter().map(|a| (None, a, None)).collect();
-    out.extend(access_md(&rows));
-    if report.access.iter().any(|a| !a.requested) {
+// ---- Reports ----
+
+impl Layout for Report {
+    fn table(&self, width: usize) -> String {
+        let width = width.max(MIN_WIDTH);
+        if self.access.is_empty() {
+            return format!("{NO_EGRESS}\n");
+        }
+        let mut out = indented(&format!("Egress audit: {}", summary(self)), "", "  ", width);
         out.push(String::new());
-        out.push(SHARED_NOTE_MD.to_string());
+        out.push("ACCESS".to_string());
+        let rows: Vec<(Option<&str>, &Access, Vec<String>)> =
+            self.access.iter().map(|a| (None, a, Vec::new())).collect();
+        out.extend(access_table(&rows, width));
+        if self.access.iter().any(|a| !a.requested) {
+            out.extend(wrap(SHARED_NOTE, width));
+        }
+        if !self.findings.is_empty() {
+            out.push(String::new());
+            out.push("FINDINGS".to_string());
+            for f in &self.findings {
+                out.extend(finding_lines(f, width));
+            }
+        }
+        lines_to_string(out)
     }
-    if !report.findings.is_empty() {
+
+    fn markdown(&self) -> String {
+        let mut out = vec!["### Egress audit".to_string(), String::new()];
+        if self.access.is_empty() {
+            out.push(NO_EGRESS.to_string());
+            return lines_to_string(out);
+        }
+        out.push(format!("{}.", md(&summary(self))));
         out.push(String::new());
-        out.push("#### Findings".to_string());
+        out.push("#### Access".to_string());
         out.push(String::new());
-        out.extend(findings_md(&report.findings));
+        let rows: Vec<(Option<&str>, &Access, Option<String>)> =
+            self.access.iter().map(|a| (None, a, None)).collect();
+        out.extend(access_md(&rows));
+        if self.access.iter().any(|a| !a.requested) {
+            out.push(String::new());
+            out.push(SHARED_NOTE_MD.to_string());
+        }
+        if !self.findings.is_empty() {
+            out.push(String::new());
+            out.push("#### Findings".to_string());
+            out.push(String::new());
+            out.extend(findings_md(&self.findings));
+        }
+        lines_to_string(out)
     }
-    lines_to_string(out)
+
+    fn json(&self) -> Result<String, egress_render::Error> {
+        self.to_json()
+    }
+}
+
+// ---- Diffs ----
+
+const NO_CHANGE: &str = "No change to egress access or findings.";
+
+fn diff_summary(d: &ReportDiff) -> String {
+    format!(
+        "{} added, {} widened, {} removed; new findings: {}; resolved findings: {}",
+        d.added.len(),
+        d.widened.len(),
+        d.removed.len(),
+        severity_counts(&d.new_findings),
+        severity_counts(&d.resolved_findings)
+    )
+}
+
+/// The access changes in one list: added, widened, removed, each in report
+/// order.
+fn changes(d: &ReportDiff) -> Vec<(&'static str, &Access, Option<&[Who]>)> {
+    let mut rows: Vec<(&'static str, &Access, Option<&[Who]>)> = Vec::new();
+    rows.extend(d.added.iter().map(|a| ("added", a, None)));
+    rows.extend(
+        d.widened
+            .iter()
+            .map(|w| ("widened", &w.access, Some(w.was.as_slice()))),
+    );
+    rows.extend(d.removed.iter().map(|a| ("removed", a, None)));
+    rows
+}
+
+/// The new and the resolved findings, under their `titles`, each when there
+/// are any.
+fn finding_sections<'a>(
+    d: &'a ReportDiff,
+    titles: [&'static str; 2],
+) -> impl Iterator<Item = (&'static str, &'a [Finding])> {
+    let lists = [d.new_findings.as_slice(), d.resolved_findings.as_slice()];
+    titles.into_iter().zip(lists).filter(|(_, f)| !f.is_empty())
+}
+
+impl Layout for ReportDiff {
+    fn table(&self, width: usize) -> String {
+        if self.is_empty() {
+            return format!("{NO_CHANGE}\n");
+        }
+        let width = width.max(MIN_WIDTH);
+        let mut out = wrap(&format!("Egress changes: {}", diff_summary(self)), width);
+        let changes = changes(self);
+        if !changes.is_empty() {
+            out.push(String::new());
+            out.push("ACCESS CHANGES".to_string());
+            let rows: Vec<(Option<&str>, &Access, Vec<String>)> = changes
+                .iter()
+                .map(|(change, a, was)| {
+                    let extra = was
+                        .map(|was| {
+                            let was: Vec<String> = was.iter().map(Who::short).collect();
+                            vec![format!("was {}", was.join("; "))]
+                        })
+                        .unwrap_or_default();
+                    (Some(*change), *a, extra)
+                })
+                .collect();
+            out.extend(access_table(&rows, width));
+        }
+        for (title, findings) in finding_sections(self, ["NEW FINDINGS", "RESOLVED FINDINGS"]) {
+            out.extend([String::new(), title.to_string()]);
+            out.extend(findings.iter().flat_map(|f| finding_lines(f, width)));
+        }
+        lines_to_string(out)
+    }
+
+    fn markdown(&self) -> String {
+        let mut out = vec!["### Egress changes".to_string(), String::new()];
+        if self.is_empty() {
+            out.push(NO_CHANGE.to_string());
+            return lines_to_string(out);
+        }
+        out.push(format!("{}.", md(&diff_summary(self))));
+        let changes = changes(self);
+        if !changes.is_empty() {
+            out.push(String::new());
+            out.push("#### Access".to_string());
+            out.push(String::new());
+            let rows: Vec<(Option<&str>, &Access, Option<String>)> = changes
+                .iter()
+                .map(|(change, a, was)| {
+                    let note = was.map(|was| {
+                        let was: Vec<String> = was.iter().map(|w| code(&w.short())).collect();
+                        format!("was {}", was.join(", "))
+                    });
+                    (Some(*change), *a, note)
+                })
+                .collect();
+            out.extend(access_md(&rows));
+        }
+        let titles = ["#### New findings", "#### Resolved findings"];
+        for (title, findings) in finding_sections(self, titles) {
+            out.extend([String::new(), title.to_string(), String::new()]);
+            out.extend(findings_md(findings));
+        }
+        lines_to_string(out)
+    }
+
+    fn json(&self) -> Result<String, egress_render::Error> {
+        self.to_json()
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::args::{Cli, Command};
+    use clap::Parser;
+    use egress_render::{diff, Options};
+    use std::path::Path;
+
+    /// The reports of `fixtures/report/*.yaml` as `egress-render report`
+    /// builds them (with the options of a fixture's `# options:` line);
+    /// invalid fixtures are left out.
+    fn fixture_reports() -> Vec<(String, Report)> {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/report");
+        let mut reports = Vec::new();
+        for entry in std::fs::read_dir(dir).expect("fixtures/report") {
+            let path = entry.expect("entry").path();
+            let text = std::fs::read_to_string(&path).expect("fixture");
+            let line = text
+                .lines()
+                .find_map(|l| l.trim().strip_prefix("# options:"));
+            let flags: String = (line.unwrap_or("").split_whitespace())
+                .map(|setting| format!(" --{}", setting.replacen('=', " ", 1)))
+                .collect();
+            let command = format!("egress-render report{flags}");
+            let cli = Cli::try_parse_from(command.split_whitespace()).expect("fixture options");
+            let Some(Command::Report(args)) = cli.command else {
+                panic!("not the report command: {command}")
+            };
+            let loaded = crate::input::load(std::slice::from_ref(&path));
+            if let Ok(report) = loaded.parsed.report(&args.render.options()) {
+                reports.push((path.display().to_string(), report));
+            }
+        }
+        assert!(reports.len() >= 10, "report fixtures missing");
+        reports
+    }
+
+    /// The table of every report fixture, and of its diff from and to no
+    /// packages, fits any width from its minimum, 80, up.
+    #[test]
+    fn tables_fit_every_width_from_80() {
+        let empty = egress_render::report(&[], &Options::default()).expect("empty");
+        for (name, r) in fixture_reports() {
+            for width in [80, 81, 87, 93, 120, 160] {
+                for table in [
+                    r.table(width),
+                    diff(&empty, &r).table(width),
+                    diff(&r, &empty).table(width),
+                ] {
+                    for line in table.lines() {
+                        assert!(line.chars().count() <= width, "{name} at {width}: {line}");
+                    }
+                }
+            }
+            assert_eq!(r.table(40), r.table(80), "narrower than 80 is 80");
+        }
+    }
 
     #[test]
     fn wrap_prefers_spaces_then_punctuation_then_cuts() {

@@ -26,13 +26,12 @@
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
 use std::sync::LazyLock;
 
 use regex::Regex;
 use serde_json::{Map, Value};
 
-const BIN: &str = env!("CARGO_BIN_EXE_egress-render");
+use crate::harness::{Run, Test};
 
 /// Each failing case's diagnostic is cut to this many lines.
 const MAX_CASE_LINES: usize = 30;
@@ -233,14 +232,12 @@ impl Case {
         })
     }
 
-    fn run(&self, inputs: &[String]) -> Output {
-        Command::new(BIN)
+    fn run(&self, inputs: &[String]) -> Run {
+        Test::new()
             .args(&self.args)
             .args(inputs)
             .current_dir(&self.dir)
-            .stdin(Stdio::null())
-            .output()
-            .expect("the binary runs")
+            .run()
     }
 
     /// `args: …; N input(s); expects …`, for the case's header line.
@@ -269,7 +266,7 @@ impl Case {
     /// Every problem of this case, as diagnostic lines (none: it passes).
     fn check(&self) -> Vec<String> {
         let out = self.run(&self.inputs);
-        let stderr = String::from_utf8_lossy(&out.stderr);
+        let stderr = &out.stderr;
         let mut lines = Vec::new();
         let shown = &lines_of(&stderr);
         match &self.expect {
@@ -278,12 +275,11 @@ impl Case {
                 exit,
             } => {
                 let mut bad = Vec::new();
-                if out.status.code() != Some(*exit) {
+                if out.code != Some(*exit) {
                     bad.push(format!("exit: expected {exit}, got {}", status(&out)));
                 }
                 if !out.stdout.is_empty() {
-                    let first = String::from_utf8_lossy(&out.stdout);
-                    let first = first.lines().next().unwrap_or("");
+                    let first = out.stdout.lines().next().unwrap_or("");
                     bad.push(format!(
                         "stdout: expected empty, got {} bytes: {}",
                         out.stdout.len(),
@@ -292,7 +288,7 @@ impl Case {
                 }
                 bad.extend(missing_lines(
                     "stderr lacks (expected-error)",
-                    &stderr,
+                    stderr,
                     expected,
                 ));
                 if !bad.is_empty() {
@@ -301,13 +297,13 @@ impl Case {
                 }
             }
             Expect::Yaml(_) | Expect::Json(_) => {
-                if !out.status.success() {
+                if out.code != Some(0) {
                     lines.push(format!("exit: expected 0, got {}", status(&out)));
                     lines.extend(stderr_head(shown));
                 } else {
-                    lines.extend(self.check_output(&out.stdout));
+                    lines.extend(self.check_output(out.stdout.as_bytes()));
                     let missing =
-                        missing_lines("stderr lacks (expected-warning)", &stderr, &self.warnings);
+                        missing_lines("stderr lacks (expected-warning)", stderr, &self.warnings);
                     if !missing.is_empty() {
                         lines.extend(missing);
                         lines.extend(stderr_head(shown));
@@ -321,7 +317,7 @@ impl Case {
             if again.stdout != out.stdout {
                 lines.push(format!(
                     "determinism: stdout differs with PATHs reversed: {}",
-                    first_difference(&out.stdout, &again.stdout)
+                    first_difference(out.stdout.as_bytes(), again.stdout.as_bytes())
                 ));
             }
         }
@@ -1031,8 +1027,8 @@ fn lines_of(text: &str) -> Vec<String> {
         .collect()
 }
 
-fn status(out: &Output) -> String {
-    match out.status.code() {
+fn status(out: &Run) -> String {
+    match out.code {
         Some(code) => code.to_string(),
         None => "no status (killed by a signal)".into(),
     }

@@ -1,50 +1,159 @@
 //! `egress-render report`, end to end through the real binary: exit codes,
 //! stdout and stderr kept apart, each format, the render options, and
-//! `--diff-base`. The report's content is pinned by the core's fixture
-//! snapshots; here the binary must print exactly what the library builds.
+//! `--diff-base`.
+//!
+//! The layout is pinned by snapshots of the binary's output:
+//! - `fixtures/report/<case>.yaml` → `snapshots/report/report@<case>.yaml.snap`
+//!   holds the report in its three formats (table at 100 columns, Markdown,
+//!   JSON), or the errors;
+//! - `fixtures/report-diff/<case>/{base,head}.yaml` →
+//!   `snapshots/report/diff@<case>__head.yaml.snap` holds the diff in its
+//!   three formats.
+//!
+//! A fixture may set options in a `# options:` line as the render fixtures
+//! do; a diff case takes them from `head.yaml` for both sides. The JSON is
+//! the library's: the binary must print exactly what it builds.
 
-use egress_render::{diff, parse, report, Options, Report, UnscopedIdentity};
-use std::io::Write;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-struct Run {
-    status: i32,
-    stdout: String,
-    stderr: String,
-}
+use crate::harness::{fixture_flags, from_repo, repo, Run, TempDir, Test};
+use egress_render::{diff, parse, report, Options, Release, Report};
 
 /// Run the binary from the repository root, so paths (and the labels
 /// errors show) are relative, with `stdin` piped in.
 fn run_with_stdin(args: &[&str], stdin: &str) -> Run {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_egress-render"))
-        .args(args)
-        .current_dir(repo())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("binary runs");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(stdin.as_bytes())
-        .expect("write stdin");
-    let out = child.wait_with_output().expect("binary finishes");
-    Run {
-        status: out.status.code().expect("exit code"),
-        stdout: String::from_utf8(out.stdout).expect("utf-8 stdout"),
-        stderr: String::from_utf8(out.stderr).expect("utf-8 stderr"),
-    }
+    Test::new().args(args).stdin(stdin).run()
 }
 
 fn run(args: &[&str]) -> Run {
     run_with_stdin(args, "")
+}
+
+/// One section (`table (100 columns)`, `markdown`) of a committed report
+/// snapshot: the text the binary prints for that fixture.
+fn pinned(snapshot: &str, section: &str) -> String {
+    let path = repo()
+        .join("snapshots/report")
+        .join(format!("{snapshot}.snap"));
+    let text = std::fs::read_to_string(&path).expect("snapshot is readable");
+    let marker = format!("\n=== {section} ===\n");
+    let start = text.find(&marker).expect("section in the snapshot") + marker.len();
+    let rest = &text[start..];
+    rest[..rest.find("\n=== ").unwrap_or(rest.len())].to_string()
+}
+
+/// `report` with `args` in each format, as the snapshots show them: the
+/// three outputs, or the errors when the input is invalid.
+fn three_formats(args: &[String]) -> String {
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let mut out = Vec::new();
+    for format in ["table", "markdown", "json"] {
+        let run = run(&[&["report", "--format", format], &args[..]].concat());
+        if run.code == Some(1) {
+            run.stdout("");
+            let (errors, count) = run.stderr.rsplit_once("\nerror: ").expect("a count");
+            assert!(
+                count.ends_with(" problem(s) found; nothing reported\n"),
+                "{count}"
+            );
+            return format!("=== errors ===\n{errors}");
+        }
+        run.status(0).stderr("");
+        out.push(run.stdout);
+    }
+    format!(
+        "=== table (100 columns) ===\n{}\n=== markdown ===\n{}\n=== json ===\n{}",
+        out[0], out[1], out[2]
+    )
+}
+
+#[test]
+fn report_fixtures_match_their_snapshots() {
+    insta::glob!("../../../../fixtures/report", "*.yaml", |path| {
+        let mut args = fixture_flags(path);
+        args.push(from_repo(path));
+        let text = three_formats(&args);
+        insta::with_settings!({
+            snapshot_path => "../../../../snapshots/report",
+            prepend_module_to_snapshot => false,
+            omit_expression => true,
+            input_file => path,
+        }, {
+            insta::assert_snapshot!("report", text);
+        });
+    });
+}
+
+#[test]
+fn diff_fixtures_match_their_snapshots() {
+    insta::glob!(
+        "../../../../fixtures/report-diff",
+        "*/head.yaml",
+        |head_path| {
+            let mut args = fixture_flags(head_path);
+            args.push("--diff-base".to_string());
+            args.push(from_repo(&head_path.with_file_name("base.yaml")));
+            args.push(from_repo(head_path));
+            let text = three_formats(&args);
+            assert!(!text.starts_with("=== errors"), "{text}");
+            insta::with_settings!({
+                snapshot_path => "../../../../snapshots/report",
+                prepend_module_to_snapshot => false,
+                omit_expression => true,
+                input_file => head_path,
+            }, {
+                insta::assert_snapshot!("diff", text);
+            });
+        }
+    );
+}
+
+/// No line of any table (report or diff) passes 100 columns.
+#[test]
+fn tables_fit_100_columns() {
+    let dir = TempDir::new();
+    let empty = dir.write("empty.yaml", "");
+    let empty = empty.to_str().expect("UTF-8 path");
+    let mut tables = Vec::new();
+    for entry in std::fs::read_dir(repo().join("fixtures/report")).expect("fixtures/report") {
+        let path = entry.expect("entry").path();
+        let flags = fixture_flags(&path);
+        let name = from_repo(&path);
+        let report = |more: &[&str]| {
+            let flags = flags.iter().map(String::as_str);
+            run(&["report"]
+                .into_iter()
+                .chain(flags)
+                .chain(more.to_vec())
+                .collect::<Vec<_>>())
+        };
+        let table = report(&[&name]);
+        if table.code != Some(0) {
+            continue;
+        }
+        let from_nothing = report(&["--diff-base", empty, &name]).stdout;
+        let to_nothing = report(&["--diff-base", &name, empty]).stdout;
+        tables.push((format!("diff from nothing to {name}"), from_nothing));
+        tables.push((format!("diff from {name} to nothing"), to_nothing));
+        tables.push((name, table.stdout));
+    }
+    assert!(tables.len() >= 30, "report fixtures missing");
+    let long = tables
+        .iter()
+        .find(|(name, _)| name.ends_with("long-names.yaml"))
+        .expect("long-names fixture");
+    assert!(
+        long.1.lines().any(|l| l.chars().count() > 90),
+        "the long-names fixture should need wrapping"
+    );
+    for (name, table) in &tables {
+        assert!(!table.is_empty(), "{name}");
+        for line in table.lines() {
+            assert!(
+                line.chars().count() <= 100,
+                "{name}: {} columns: {line}",
+                line.chars().count()
+            );
+        }
+    }
 }
 
 /// The library's report of one file, labelled as the binary labels it.
@@ -64,9 +173,9 @@ const INVALID: &str = "fixtures/report/invalid-input.yaml";
 #[test]
 fn default_format_is_the_table_and_fits_100_columns() {
     let r = run(&["report", AMBIENT]);
-    assert_eq!(r.status, 0, "{}", r.stderr);
-    assert_eq!(r.stderr, "");
-    let expected = library_report(AMBIENT, &Options::default()).to_table(100);
+    r.status(0).stderr("");
+    // The example is the fixture `report/ambient-seed-example.yaml`.
+    let expected = pinned("report@ambient-seed-example.yaml", "table (100 columns)");
     assert_eq!(r.stdout, expected);
     assert!(r
         .stdout
@@ -85,14 +194,18 @@ fn default_format_is_the_table_and_fits_100_columns() {
 fn markdown_and_json_formats() {
     let lib = library_report(SIDECAR, &Options::default());
     let md = run(&["report", "--format", "markdown", SIDECAR]);
-    assert_eq!(md.status, 0, "{}", md.stderr);
-    assert_eq!(md.stdout, lib.to_markdown());
+    md.status(0);
+    // The example is the fixture `report/sidecar-seed-example.yaml`.
+    assert_eq!(
+        md.stdout,
+        pinned("report@sidecar-seed-example.yaml", "markdown")
+    );
     assert!(md
         .stdout
         .contains("| egress-gw-1 | pkg-1 | sidecar | `app=curl` |"));
 
     let json = run(&["report", "--format", "json", SIDECAR]);
-    assert_eq!(json.status, 0, "{}", json.stderr);
+    json.status(0);
     assert_eq!(json.stdout, lib.to_json().expect("json"));
     let v: serde_json::Value = serde_json::from_str(&json.stdout).expect("valid JSON");
     let row = &v["access"][0];
@@ -141,7 +254,7 @@ fn readme_shows_the_current_markdown_report() {
         section.contains("egress-render report --format markdown examples/ambient/package.yaml")
     );
     let r = run(&["report", "--format", "markdown", AMBIENT]);
-    assert_eq!(r.status, 0);
+    r.status(0);
     assert!(
         section.contains(&r.stdout),
         "README's Egress audit report section is stale; paste:\n{}",
@@ -159,75 +272,51 @@ fn readme_shows_the_current_markdown_report() {
 fn render_options_reach_the_report() {
     let pkg = "apiVersion: uds.dev/v1alpha1\nkind: Package\nmetadata: {name: app, namespace: team-a}\nspec:\n  network:\n    allow:\n      - {direction: Egress, remoteHost: example.com, port: 9200}\n";
 
-    let r = run_with_stdin(&["report", "--unscoped-identity", "namespace"], pkg);
-    assert_eq!(r.status, 0, "{}", r.stderr);
-    assert!(
-        r.stdout.contains("whole namespace (unscoped)"),
-        "{}",
-        r.stdout
-    );
-    assert!(
-        r.stdout.contains("HIGH    unscoped-identity"),
-        "{}",
-        r.stdout
-    );
+    // A rule without serviceAccount admits the namespace (SPEC §4).
+    let r = run_with_stdin(&["report"], pkg);
+    r.status(0)
+        .stdout_contains("whole namespace (unscoped)")
+        .stdout_contains("HIGH    unscoped-identity")
+        .stdout_contains("AuthorizationPolicy ambient-ap-example-com");
 
-    let r = run_with_stdin(
-        &[
-            "report",
-            "--format",
-            "json",
-            "--trust-domain",
-            "example.org",
-            "-",
-        ],
-        pkg,
-    );
+    // --uds-core picks the release whose objects the rows come from.
+    let r = run_with_stdin(&["report", "--format", "json", "--uds-core", "0.58", "-"], pkg);
+    r.status(0);
     let v: serde_json::Value = serde_json::from_str(&r.stdout).expect("JSON");
-    assert_eq!(
-        v["access"][0]["who"]["principal"],
-        "example.org/ns/team-a/sa/default"
-    );
+    assert_eq!(v["udsCore"], "0.58");
+    assert_eq!(v["access"][0]["who"]["kind"], "namespace");
+    assert_eq!(v["access"][0]["enforcedBy"][1]["name"], "example-com-egress");
     assert_eq!(v["access"][0]["file"], "<stdin>");
 
-    // --mode sidecar: 9200 is not exposed by the default gateway ports...
+    // --mode sidecar: 9200 is not exposed by the default gateway ports, so
+    // the operator fails the package and so does the report...
     let r = run_with_stdin(&["report", "--mode", "sidecar"], pkg);
-    assert!(r.stdout.contains("all pods in namespace"), "{}", r.stdout);
-    assert!(r.stdout.contains("MEDIUM  gateway-port"), "{}", r.stdout);
-    // ...and is with --gateway-ports.
+    r.status(1).stdout("").stderr_contains("error[§2.14 gateway-port]");
+    // ...and it renders with --gateway-ports.
     let r = run_with_stdin(
         &["report", "--mode", "sidecar", "--gateway-ports", "443,9200"],
         pkg,
     );
-    assert_eq!(r.status, 0, "{}", r.stderr);
-    assert!(!r.stdout.contains("gateway-port"), "{}", r.stdout);
+    r.status(0).stdout_contains("all pods in namespace");
 
     // The library with the same options prints the same.
     let options = Options {
-        unscoped_identity: UnscopedIdentity::Namespace,
+        uds_core: Release::new(0, 58),
         ..Options::default()
     };
     let parsed = parse("<stdin>", pkg.as_bytes());
     let lib = report(&parsed.packages, &options).expect("valid");
-    let r = run_with_stdin(&["report", "--unscoped-identity", "namespace"], pkg);
-    assert_eq!(r.stdout, lib.to_table(100));
+    let r = run_with_stdin(&["report", "--format", "json", "--uds-core", "0.58"], pkg);
+    assert_eq!(r.stdout, lib.to_json().expect("json"));
 }
 
 #[test]
 fn invalid_input_exits_1_with_errors_on_stderr_only() {
     let r = run(&["report", INVALID]);
-    assert_eq!(r.status, 1);
-    assert_eq!(r.stdout, "");
-    assert!(
-        r.stderr.contains("error[§2.9 invalid-host]"),
-        "{}",
-        r.stderr
-    );
-    assert!(
-        r.stderr.contains("error[§2.7 service-account]"),
-        "{}",
-        r.stderr
-    );
+    r.status(1)
+        .stdout("")
+        .stderr_contains("error[§2.9 invalid-host]")
+        .stderr_contains("error[§2.7 service-account]");
     assert!(
         r.stderr
             .ends_with("error: 2 problem(s) found; nothing reported\n"),
@@ -236,14 +325,15 @@ fn invalid_input_exits_1_with_errors_on_stderr_only() {
     );
     // The same errors as the main command prints.
     let render = run(&[INVALID]);
-    assert_eq!(render.status, 1);
+    render.status(1);
     let errors = |s: &str| s.rsplit_once("\n\nerror: ").map(|(e, _)| e.to_string());
     assert_eq!(errors(&r.stderr), errors(&render.stderr));
 
     let missing = run(&["report", "no/such/file.yaml"]);
-    assert_eq!(missing.status, 1);
-    assert_eq!(missing.stdout, "");
-    assert!(missing.stderr.contains("cannot read no/such/file.yaml"));
+    missing
+        .status(1)
+        .stdout("")
+        .stderr_contains("cannot read no/such/file.yaml");
 }
 
 #[test]
@@ -255,8 +345,7 @@ fn usage_errors_exit_2() {
         &["report", "--no-such-flag"],
     ] {
         let r = run(args);
-        assert_eq!(r.status, 2, "{args:?}: {}", r.stderr);
-        assert_eq!(r.stdout, "", "{args:?}");
+        r.status(2).stdout("");
         assert!(r.stderr.starts_with("error:"), "{args:?}: {}", r.stderr);
     }
 }
@@ -264,7 +353,7 @@ fn usage_errors_exit_2() {
 #[test]
 fn no_egress_and_empty_input_succeed() {
     let r = run_with_stdin(&["report"], "");
-    assert_eq!(r.status, 0, "{}", r.stderr);
+    r.status(0);
     assert_eq!(
         r.stdout,
         "No egress: no package has an allow rule with remoteHost.\n"
@@ -284,9 +373,11 @@ fn diff_base_reports_only_the_change_in_each_format() {
         &library_report(DIFF_HEAD, &options),
     );
     let table = run(&["report", "--diff-base", DIFF_BASE, DIFF_HEAD]);
-    assert_eq!(table.status, 0, "{}", table.stderr);
-    assert_eq!(table.stderr, "");
-    assert_eq!(table.stdout, lib.to_table(100));
+    table.status(0).stderr("");
+    assert_eq!(
+        table.stdout,
+        pinned("diff@adds-removes-widens__head.yaml", "table (100 columns)")
+    );
     assert!(table
         .stdout
         .starts_with("Egress changes: 2 added, 2 widened, 1 removed;"));
@@ -302,7 +393,10 @@ fn diff_base_reports_only_the_change_in_each_format() {
         DIFF_BASE,
         DIFF_HEAD,
     ]);
-    assert_eq!(md.stdout, lib.to_markdown());
+    assert_eq!(
+        md.stdout,
+        pinned("diff@adds-removes-widens__head.yaml", "markdown")
+    );
     assert!(md.stdout.contains(
         "| widened | team-b | b | sidecar | all pods in namespace `team-b`<br>was `app=web` |"
     ));
@@ -330,20 +424,16 @@ fn diff_base_reports_only_the_change_in_each_format() {
     // A directory works as a base (its other documents, here the rendered
     // manifests, are skipped); against the same Package nothing changed.
     let same = run(&["report", "--diff-base", "examples/ambient", AMBIENT]);
-    assert_eq!(same.status, 0, "{}", same.stderr);
+    same.status(0);
     assert_eq!(same.stdout, "No change to egress access or findings.\n");
 }
 
 #[test]
 fn an_invalid_or_missing_base_exits_1() {
     let r = run(&["report", "--diff-base", INVALID, AMBIENT]);
-    assert_eq!(r.status, 1);
-    assert_eq!(r.stdout, "");
-    assert!(
-        r.stderr.contains("error[§2.9 invalid-host]"),
-        "{}",
-        r.stderr
-    );
+    r.status(1)
+        .stdout("")
+        .stderr_contains("error[§2.9 invalid-host]");
     assert!(
         r.stderr
             .ends_with("error: 2 problem(s) found in --diff-base; nothing reported\n"),
@@ -351,16 +441,16 @@ fn an_invalid_or_missing_base_exits_1() {
         r.stderr
     );
     let r = run(&["report", "--diff-base", "no/such/dir", AMBIENT]);
-    assert_eq!(r.status, 1);
-    assert_eq!(r.stdout, "");
-    assert!(r.stderr.contains("cannot read no/such/dir"), "{}", r.stderr);
+    r.status(1)
+        .stdout("")
+        .stderr_contains("cannot read no/such/dir");
 }
 
 /// Adding the subcommand did not change the main command.
 #[test]
 fn plain_invocation_still_renders_manifests() {
     let r = run(&[AMBIENT]);
-    assert_eq!(r.status, 0, "{}", r.stderr);
+    r.status(0);
     let expected =
         std::fs::read_to_string(repo().join("examples/ambient/rendered.yaml")).expect("example");
     assert_eq!(r.stdout, expected);
