@@ -60,13 +60,15 @@ fn permutations<T: Clone>(items: &[T]) -> Vec<Vec<T>> {
 fn renders_a_file_with_exit_0_and_nothing_on_stderr() {
     let out = run(&[fixture("ambient-seed-example.yaml")]);
     out.status(0).stderr("");
+    // UDS Core 1.11: the package's NetworkPolicy, then the waypoint and the
+    // host's central ServiceEntry and AuthorizationPolicy.
     assert!(out
         .stdout
-        .starts_with("---\napiVersion: networking.istio.io/v1\nkind: ServiceEntry\n"));
+        .starts_with("---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\n"));
     assert_eq!(
         out.stdout.matches("\n---\n").count() + 1,
-        3,
-        "three objects"
+        4,
+        "four objects"
     );
 }
 
@@ -134,31 +136,40 @@ fn cross_package_conflict_exits_1_naming_both_packages() {
             &["{direction: Egress, remoteHost: api.example.com, port: 8443}"],
         ),
     );
-    let first = run(&[&a, &b]);
+    // Before 0.59 ambient packages sharing a host must ask the same pairs.
+    let old = |paths: [&PathBuf; 2]| {
+        let [x, y] = paths;
+        run(&["--uds-core".as_ref(), "0.58".as_ref(), x.as_os_str(), y.as_os_str()])
+    };
+    let first = old([&a, &b]);
     first
         .status(1)
+        .stderr_contains("error[§2.13 ambient-port-sets]")
         .stdout("")
         .stderr_contains("team-a/one")
         .stderr_contains("team-b/two")
         .stderr_contains(&a.display().to_string())
         .stderr_contains(&b.display().to_string());
     // The same report whatever the order of the files.
-    run(&[&b, &a]).status(1).stderr(&first.stderr);
+    old([&b, &a]).status(1).stderr(&first.stderr);
+    // From 0.59 the central ServiceEntry carries the union: no conflict.
+    run(&[&a, &b])
+        .status(0)
+        .stdout_contains("name: ambient-se-api-example-com");
 }
 
 #[test]
 fn warnings_go_to_stderr_only() {
-    let with_warning = run(&[fixture("sidecar-gateway-port-warning.yaml")]);
+    let with_warning = run(&[fixture("ambient-port-ignored-beside-ports.yaml")]);
     with_warning
         .status(0)
-        .stderr_contains("warning[gateway-port]")
-        .stderr_contains("package team/app");
+        .stderr_contains("warning[port-ignored]")
+        .stderr_contains("package shop/web");
     assert!(!with_warning.stdout.contains("warning"));
-    // The same manifests as when the port is exposed (no warning at all).
+    // -q drops the warnings, not the manifests.
     run(&[
-        "--gateway-ports".as_ref(),
-        "80,443,8080,9200".as_ref(),
-        fixture("sidecar-gateway-port-warning.yaml").as_os_str(),
+        "-q".as_ref(),
+        fixture("ambient-port-ignored-beside-ports.yaml").as_os_str(),
     ])
     .status(0)
     .stderr("")
@@ -169,11 +180,11 @@ fn warnings_go_to_stderr_only() {
 fn deny_warnings_turns_a_warning_into_exit_1_with_empty_stdout() {
     run(&[
         "--deny-warnings".as_ref(),
-        fixture("sidecar-gateway-port-warning.yaml").as_os_str(),
+        fixture("ambient-port-ignored-beside-ports.yaml").as_os_str(),
     ])
     .status(1)
     .stdout("")
-    .stderr_contains("warning[gateway-port]");
+    .stderr_contains("warning[port-ignored]");
     // Without a warning, --deny-warnings changes nothing.
     run(&[
         "--deny-warnings".as_ref(),
@@ -394,15 +405,115 @@ fn usage_errors_exit_2_with_empty_stdout() {
         vec!["--no-such-flag"],
         vec!["--mode", "bogus"],
         vec!["--output", "toml"],
-        vec!["--unscoped-identity", "everyone"],
         vec!["--gateway-ports", "0"],
         vec!["--shared-generation", "-1"],
+        vec!["--uds-core", "1.x"],
+        // Removed in SPEC v2: rules without serviceAccount admit the
+        // namespace and principals are cluster.local, as the operator does.
+        vec!["--unscoped-identity", "namespace"],
+        vec!["--trust-domain", "example.org"],
     ] {
         let out = run(&args);
         assert_eq!(out.code, Some(2), "{args:?}: {}", out.stderr);
         assert_eq!(out.stdout, "", "{args:?}");
         assert!(!out.stderr.is_empty(), "{args:?} explains the usage error");
     }
+}
+
+#[test]
+fn a_release_older_than_0_56_is_a_usage_error_naming_the_oldest() {
+    let out = run(&["--uds-core", "0.55", "-"]);
+    out.status(2).stdout("").stderr_contains("0.56");
+}
+
+#[test]
+fn a_release_newer_than_known_renders_as_the_latest_with_a_warning() {
+    let path = fixture("ambient-seed-example.yaml");
+    let newer = run(&["--uds-core".as_ref(), "2.3.1".as_ref(), path.as_os_str()]);
+    newer
+        .status(0)
+        .stderr_contains("warning[newer-release]: UDS Core 2.3 is newer than 1.11");
+    newer.stdout(&run(&[&path]).stdout);
+    // `latest` is 1.11.
+    run(&["--uds-core".as_ref(), "latest".as_ref(), path.as_os_str()])
+        .status(0)
+        .stderr("")
+        .stdout(&newer.stdout);
+}
+
+#[test]
+fn the_release_decides_the_layout_and_api_versions() {
+    let path = fixture("ambient-seed-example.yaml");
+    let at = |release: &str| run(&["--uds-core".as_ref(), release.as_ref(), path.as_os_str()]);
+    // 0.58: per-package ambient objects, v1beta1, no NetworkPolicy protocol.
+    at("0.58")
+        .status(0)
+        .stdout_contains("apiVersion: networking.istio.io/v1beta1\nkind: ServiceEntry")
+        .stdout_contains("name: pkg-1-egress-httpbin-org-443-tls")
+        .stdout_contains("name: httpbin-org-curl-egress");
+    // 0.59: the central layout, still v1beta1.
+    at("0.59")
+        .status(0)
+        .stdout_contains("apiVersion: security.istio.io/v1beta1\nkind: AuthorizationPolicy")
+        .stdout_contains("name: ambient-ap-httpbin-org");
+    // 1.3: v1; 1.4: NetworkPolicy ports name their protocol.
+    let v13 = at("1.3");
+    v13.status(0)
+        .stdout_contains("apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy");
+    assert!(!v13.stdout.contains("protocol: TCP"), "{}", v13.stdout);
+    at("1.4").status(0).stdout_contains("protocol: TCP");
+}
+
+#[test]
+fn no_network_policies_leaves_them_out() {
+    let path = fixture("ambient-seed-example.yaml");
+    let all = run(&[&path]);
+    all.stdout_contains("kind: NetworkPolicy");
+    let without = run(&["--no-network-policies".as_ref(), path.as_os_str()]);
+    without.status(0);
+    assert!(!without.stdout.contains("kind: NetworkPolicy"));
+    assert_eq!(
+        without.stdout.matches("\n---\n").count() + 1,
+        all.stdout.matches("\n---\n").count(),
+        "only the NetworkPolicy is left out"
+    );
+}
+
+#[test]
+fn namespace_option_fills_packages_without_one_and_the_error_names_it() {
+    let pkg = "apiVersion: uds.dev/v1alpha1\nkind: Package\nmetadata: {name: app}\nspec:\n  network:\n    allow:\n      - {direction: Egress, remoteHost: api.example.com}\n";
+    Test::new()
+        .stdin(pkg)
+        .run()
+        .status(1)
+        .stdout("")
+        .stderr_contains("metadata.namespace is missing")
+        .stderr_contains("--namespace");
+    Test::new()
+        .args(["-n", "analytics"])
+        .stdin(pkg)
+        .run()
+        .status(0)
+        .stdout_contains("namespace: analytics")
+        .stdout_contains("uds.dev/user-app-analytics: user");
+}
+
+#[test]
+fn list_documents_are_read_item_by_item() {
+    let list = "apiVersion: v1\nkind: List\nitems:\n- apiVersion: uds.dev/v1alpha1\n  kind: Package\n  metadata: {name: a, namespace: team-a}\n  spec: {network: {allow: [{direction: Egress, remoteHost: api.example.com}]}}\n  status: {phase: Ready}\n- apiVersion: uds.dev/v1alpha1\n  kind: Package\n  metadata: {name: b, namespace: team-b}\n  spec: {network: {allow: [{direction: Egress, remoteHost: api.example.com, port: 8443, remoteProtocol: HTTP, serviceAccount: x, description: one}, {direction: Egress, remoteHost: api.example.com, port: 8443, description: two}]}}\n";
+    let out = Test::new().stdin(list).run();
+    out.status(1)
+        .stdout("")
+        // The second item's problem is located as such (SPEC §1).
+        .stderr_contains("<stdin>:12:")
+        .stderr_contains("document 1, items[1], package team-b/b");
+    let ok = list.replace("remoteProtocol: HTTP, ", "");
+    Test::new()
+        .stdin(ok)
+        .run()
+        .status(0)
+        .stdout_contains("uds.dev/user-a-team-a: user")
+        .stdout_contains("uds.dev/user-b-team-b: user");
 }
 
 #[test]
@@ -425,7 +536,7 @@ fn order_documents() -> Vec<String> {
             "sidecar",
             &[
                 "{direction: Egress, remoteHost: api.example.com, selector: {app: web}, description: a}",
-                "{direction: Egress, remoteHost: cdn.example.com, ports: [443, 8443], description: b}",
+                "{direction: Egress, remoteHost: cdn.example.com, ports: [443, 80], description: b}",
             ],
         ),
         package(
@@ -530,13 +641,20 @@ fn conflict_report_does_not_depend_on_input_order() {
         .enumerate()
         .map(|(i, d)| dir.write(&format!("p{i}.yaml"), d))
         .collect();
-    let reference = run(&paths);
+    // Before 0.59, so that the ambient pair sets must agree (§2.13).
+    let old = |paths: &[PathBuf]| {
+        Test::new()
+            .args(["--uds-core", "0.58"])
+            .args(paths)
+            .run()
+    };
+    let reference = old(&paths);
     reference
         .status(1)
-        .stderr_contains("sidecar-protocol-conflict")
-        .stderr_contains("ambient-host-conflict");
+        .stderr_contains("error[§2.12 port-protocol-conflict]")
+        .stderr_contains("error[§2.13 ambient-port-sets]");
     for perm in permutations(&paths).iter().step_by(5) {
-        run(perm).status(1).stdout("").stderr(&reference.stderr);
+        old(perm).status(1).stdout("").stderr(&reference.stderr);
     }
 }
 
