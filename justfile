@@ -20,9 +20,11 @@ lint:
     cargo fmt --all -- --check
     cargo clippy --workspace --all-targets -- -D warnings
 
-# Re-render the committed examples after a behaviour change.
+# Re-render the committed examples after a behaviour change: each example
+# Package as UDS Core 1.11 (central ambient layout) and 0.58 (per-package
+# ambient layout) create it.
 examples:
-    for m in ambient sidecar; do cargo run -q --release -- examples/$m/package.yaml > examples/$m/rendered.yaml; done
+    for m in ambient sidecar; do for v in 1.11 0.58; do cargo run -q --release -p egress-render-cli -- --uds-core $v examples/$m/package.yaml > examples/$m/rendered-$v.yaml; done; done
 
 # What CI runs.
 ci:
