@@ -95,6 +95,26 @@ pub struct RenderArgs {
     /// Leave out the NetworkPolicy of each remoteHost rule.
     #[arg(long)]
     pub no_network_policies: bool,
+
+    /// Removed: a usage error that says why (never `Some`).
+    #[arg(long, hide = true, value_name = "ID", value_parser = removed_unscoped_identity)]
+    pub unscoped_identity: Option<String>,
+
+    /// Removed: a usage error that says why (never `Some`).
+    #[arg(long, hide = true, value_name = "DOMAIN", value_parser = removed_trust_domain)]
+    pub trust_domain: Option<String>,
+}
+
+/// `--unscoped-identity` (v1) is gone: SPEC v2 renders what the operator
+/// writes, and no release admits anything else.
+fn removed_unscoped_identity(_: &str) -> Result<String, String> {
+    Err("--unscoped-identity was removed: a rule without serviceAccount admits its whole namespace, as every UDS Core release does; set serviceAccount on the rule to narrow it".to_string())
+}
+
+/// `--trust-domain` (v1) is gone: principals are written as the operator
+/// writes them.
+fn removed_trust_domain(_: &str) -> Result<String, String> {
+    Err("--trust-domain was removed: principals are cluster.local/ns/{namespace}/sa/{sa}, as the operator writes them (Istio maps cluster.local to the mesh's own trust domain)".to_string())
 }
 
 /// `--mode`.

@@ -280,8 +280,8 @@ fn summary(report: &Report) -> String {
 }
 
 const NO_EGRESS: &str = "No egress: no package has an allow rule with remoteHost.";
-const SHARED_NOTE: &str = "shared: these workloads' rules do not ask for it; they reach it because the package's ServiceEntries are namespace-wide (see shared-access).";
-const SHARED_NOTE_MD: &str = "*shared*: these workloads' rules do not ask for it; they reach it because the package's ServiceEntries are namespace-wide (see `shared-access`).";
+const SHARED_NOTE: &str = "shared: these workloads' rules do not ask for this host:port, yet the objects admit them: a sidecar package's ServiceEntries are namespace-wide (shared-access), an Anywhere rule joins every ambient host (anywhere-participant), and before 0.59 a policy has no port scoping.";
+const SHARED_NOTE_MD: &str = "*shared*: these workloads' rules do not ask for this host:port, yet the objects admit them: a sidecar package's ServiceEntries are namespace-wide (`shared-access`), an Anywhere rule joins every ambient host (`anywhere-participant`), and before 0.59 a policy has no port scoping.";
 
 fn lines_to_string(lines: Vec<String>) -> String {
     let mut s = lines.join("\n");

@@ -1,7 +1,6 @@
 //! The rules of SPEC §2 that look across packages through the plan: one
-//! host:port with two protocols in one mode (§2.12), differing ambient port
-//! sets before 0.59 (§2.13), and sidecar ports the egress gateway does not
-//! expose (§2.14). Where the operator's outcome depends on reconcile order,
+//! host:port with two protocols in one mode (§2.12) and differing ambient
+//! port sets before 0.59 (§2.13). Where the operator's outcome depends on reconcile order,
 //! every package involved is named (SPEC §0, §8).
 
 use crate::error::{Error, ErrorKind};
@@ -19,7 +18,6 @@ pub(crate) fn all(plan: &Plan) -> Vec<Error> {
     if !plan.behaviour.central_ambient {
         errors.extend(ambient_port_sets(plan));
     }
-    errors.extend(gateway_ports(plan));
     errors
 }
 
@@ -148,43 +146,6 @@ fn ambient_port_sets(plan: &Plan) -> Vec<Error> {
                 err = err.rule(r.index).at(r.pos_of("remoteHost"));
             }
             errors.push(err);
-        }
-    }
-    errors
-}
-
-/// §2.14: a sidecar port the egress gateway does not expose fails the
-/// package, as the operator fails it.
-fn gateway_ports(plan: &Plan) -> Vec<Error> {
-    let exposed = &plan.options.gateway_ports;
-    let shown: Vec<String> = exposed.iter().map(u16::to_string).collect();
-    let mut errors = Vec::new();
-    for (_, e) in plan.of_mode(Mode::Sidecar) {
-        let mut reported: BTreeSet<(&str, u16)> = BTreeSet::new();
-        for r in &e.rules {
-            for &port in r.ports.iter().filter(|p| !exposed.contains(p)) {
-                if !reported.insert((r.host, port)) {
-                    continue;
-                }
-                errors.push(
-                    Error::new(
-                        ErrorKind::GatewayPort,
-                        format!(
-                            "{}:{port} uses port {port}, which the egress gateway does not expose (it exposes {}); UDS Core fails the package",
-                            r.host,
-                            shown.join(", ")
-                        ),
-                    )
-                    .in_package(e.pkg)
-                    .rule(r.rule.index)
-                    .field("port")
-                    .at(r.rule.pos_of(if r.rule.ports.is_empty() { "port" } else { "ports" }))
-                    .help(format!(
-                        "expose port {port} on the istio-egress-gateway Service (a service.ports override of the egress gateway chart) and pass --gateway-ports {},{port}, or use an exposed port",
-                        shown.join(",")
-                    )),
-                );
-            }
         }
     }
     errors

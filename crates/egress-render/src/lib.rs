@@ -238,6 +238,7 @@ pub(crate) fn planned<T>(
     for pkg in packages {
         let cx = validate::Context {
             mode: plan::mode_of(pkg, options),
+            gateway_ports: &options.gateway_ports,
             release,
             behaviour,
             mode_defaulted: pkg.mode.is_none(),

@@ -42,7 +42,8 @@ pub const REPORT_FORMAT_VERSION: u32 = 2;
 pub struct Report {
     /// [`REPORT_FORMAT_VERSION`].
     pub version: u32,
-    /// The UDS Core release whose objects the report reads, e.g. `1.11`.
+    /// The UDS Core release whose objects the report reads, e.g. `1.11` (a
+    /// newer release than known renders, and reports, as the newest known).
     pub uds_core: String,
     /// Who can reach what, sorted by namespace, package, host, port,
     /// protocol and identity.
@@ -434,7 +435,7 @@ fn build_report(plan: &Plan, placed: &[Placed], warnings: &[Warning]) -> Report 
     findings.dedup();
     Report {
         version: REPORT_FORMAT_VERSION,
-        uds_core: plan.options.uds_core.to_string(),
+        uds_core: plan.options.uds_core.min(crate::release::Release::LATEST).to_string(),
         access,
         findings,
     }
@@ -643,7 +644,9 @@ fn central_access(plan: &Plan, placed: &[Placed], objects: &Objects) -> Vec<Acce
                             .collect();
                     }
                     let mut enforced_by = vec![object_ref(&se.manifest), object_ref(&p.manifest)];
-                    enforced_by.extend(objects.network_policies_of(index, &rules));
+                    if requested {
+                        enforced_by.extend(objects.network_policies_of(index, &rules));
+                    }
                     rows.push(Access {
                         namespace: e.pkg.namespace.clone(),
                         package: e.pkg.name.clone(),
@@ -688,7 +691,15 @@ fn per_package_access(plan: &Plan, placed: &[Placed], objects: &Objects) -> Vec<
         for rule in &ap.spec.rules {
             for (_, who) in identities_of(&rule.from) {
                 for &(port, protocol) in pairs {
-                    let rules = ambient_rules(e, host, None, &who);
+                    // No port scoping before 0.59: the identity reaches every
+                    // port of the host; requested where its rules ask.
+                    let asked = ambient_rules(e, host, Some(port), &who);
+                    let requested = !asked.is_empty();
+                    let rules = if requested {
+                        asked
+                    } else {
+                        ambient_rules(e, host, None, &who)
+                    };
                     let mut enforced_by: Vec<ObjectRef> = objects
                         .service_entries
                         .get(&(*package, host))
@@ -696,7 +707,9 @@ fn per_package_access(plan: &Plan, placed: &[Placed], objects: &Objects) -> Vec<
                         .into_iter()
                         .collect();
                     enforced_by.push(object_ref(&p.manifest));
-                    enforced_by.extend(objects.network_policies_of(*package, &rules));
+                    if requested {
+                        enforced_by.extend(objects.network_policies_of(*package, &rules));
+                    }
                     rows.push(Access {
                         namespace: e.pkg.namespace.clone(),
                         package: e.pkg.name.clone(),
@@ -705,7 +718,7 @@ fn per_package_access(plan: &Plan, placed: &[Placed], objects: &Objects) -> Vec<
                         host: host.to_string(),
                         port,
                         protocol,
-                        requested: ambient_rules(e, host, Some(port), &who).len() == rules.len(),
+                        requested,
                         rules,
                         path: objects
                             .waypoint
@@ -732,10 +745,11 @@ fn sidecar_access(e: &Egress, index: usize, objects: &Objects) -> (Vec<Access>, 
     for (seq, group) in e.selectors.iter().enumerate() {
         let mut asked: IndexMap<(&str, u16, Protocol), Vec<usize>> = IndexMap::new();
         let mut group_rules: BTreeSet<usize> = BTreeSet::new();
-        for r in e.rules.iter().filter(|r| {
-            r.rule.selector.as_ref() == group.selector
-                || same_selector(r.rule.selector.as_ref(), group.selector)
-        }) {
+        for r in e
+            .rules
+            .iter()
+            .filter(|r| same_selector(r.rule.selector.as_ref(), group.selector))
+        {
             group_rules.insert(r.rule.index);
             for &port in &r.ports {
                 let rules = asked.entry((r.host, port, r.protocol)).or_default();
@@ -825,10 +839,11 @@ fn sidecar_access(e: &Egress, index: usize, objects: &Objects) -> (Vec<Access>, 
     (rows, findings)
 }
 
-/// Selectors compare as maps, `None` apart from `{}`.
+/// Selectors compare as written, as the Sidecars are told apart (SPEC
+/// §6.1); `None` apart from `{}`.
 fn same_selector(a: Option<&Labels>, b: Option<&Labels>) -> bool {
     match (a, b) {
-        (Some(a), Some(b)) => a.len() == b.len() && a.iter().all(|(k, v)| b.get(k) == Some(v)),
+        (Some(a), Some(b)) => a.iter().eq(b.iter()),
         (None, None) => true,
         _ => false,
     }

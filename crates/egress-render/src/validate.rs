@@ -15,8 +15,10 @@ use std::collections::HashMap;
 const RESERVED_NAMESPACES: [&str; 3] = ["kube-system", "kube-public", "pepr-system"];
 
 /// What the rules of one package need to know besides the package.
-pub(crate) struct Context {
+pub(crate) struct Context<'a> {
     pub mode: Mode,
+    /// The ports the sidecar egress gateway exposes (§2.14).
+    pub gateway_ports: &'a [u16],
     pub release: Release,
     pub behaviour: Behaviour,
     /// True when the package's mode came from the release or `--mode`.
@@ -44,6 +46,9 @@ pub(crate) fn package(pkg: &Package, cx: &Context) -> Vec<Error> {
         names_are_valid(&mut problems);
     }
     port_protocol_conflicts(pkg, &cx.behaviour, &mut errors);
+    if cx.mode == Mode::Sidecar {
+        gateway_ports(pkg, cx, &mut errors);
+    }
     network_policy_names(pkg, &cx.behaviour, &mut errors);
     if pkg.allow.iter().any(|r| r.remote_host.is_some()) {
         metadata_limits(pkg, &mut errors);
@@ -220,13 +225,29 @@ fn exclusive_remotes(p: &mut Problems, cx: &Context) {
     for (i, (a, va)) in present.iter().enumerate() {
         for (b, vb) in present.iter().skip(i + 1) {
             let together = matches!((*a, *b), ("remoteNamespace", "remoteSelector"));
-            if !together {
-                p.push(
+            if together {
+                continue;
+            }
+            // From 1.0 an empty remoteNamespace or remoteSelector counts.
+            let empty = [(a, va), (b, vb)]
+                .into_iter()
+                .find(|(_, v)| v.as_str() == "\"\"" || v.as_str() == "{}");
+            match empty {
+                Some((field, value)) => p.push(
+                    ErrorKind::ExclusiveFields,
+                    b,
+                    format!(
+                        "{a} {va} cannot be combined with {b} {vb} in one rule: from UDS Core 1.0 an empty {field} counts (UDS Core {} refuses it; before 1.0 it was accepted)",
+                        cx.release
+                    ),
+                    format!("remove {field}: {value}, which says nothing"),
+                ),
+                None => p.push(
                     ErrorKind::ExclusiveFields,
                     b,
                     format!("{a} {va} cannot be combined with {b} {vb} in one rule"),
                     format!("split this rule in two: one with {a}, one with {b}"),
-                );
+                ),
             }
         }
     }
@@ -547,5 +568,49 @@ fn metadata_limits(pkg: &Package, errors: &mut Vec<Error>) {
             ),
             "use a generation of 0 or more".to_string(),
         ));
+    }
+}
+
+/// §2.14: a sidecar rule on a port the egress gateway does not expose fails
+/// the package, as the operator fails it.
+fn gateway_ports(pkg: &Package, cx: &Context, errors: &mut Vec<Error>) {
+    let exposed: Vec<String> = cx.gateway_ports.iter().map(u16::to_string).collect();
+    for rule in pkg.allow.iter().filter(|r| !r.is_invalid("*")) {
+        let Some(host) = &rule.remote_host else {
+            continue;
+        };
+        let ports = crate::normalize::istio_ports(rule, rule.protocol(), &cx.behaviour);
+        let missing: Vec<String> = ports
+            .iter()
+            .filter(|p| !cx.gateway_ports.contains(p))
+            .map(u16::to_string)
+            .collect();
+        if missing.is_empty() {
+            continue;
+        }
+        let field = if rule.ports.is_empty() { "port" } else { "ports" };
+        let ports = match missing.as_slice() {
+            [one] => format!("port {one}"),
+            _ => format!("ports {}", missing.join(", ")),
+        };
+        let what = format!("{ports}, which the egress gateway does not");
+        errors.push(
+            Error::new(
+                ErrorKind::GatewayPort,
+                format!(
+                    "{host} uses {what} expose (it exposes {}); UDS Core fails the package",
+                    exposed.join(", ")
+                ),
+            )
+            .in_package(pkg)
+            .rule(rule.index)
+            .field(field)
+            .at(rule.pos_of(field))
+            .help(format!(
+                "expose {ports} on the istio-egress-gateway Service (a service.ports override of the egress gateway chart) and pass --gateway-ports {},{}, or use an exposed port",
+                exposed.join(","),
+                missing.join(",")
+            )),
+        );
     }
 }

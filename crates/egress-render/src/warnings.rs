@@ -8,6 +8,7 @@ use crate::names;
 use crate::normalize::{ports_taken, Egress};
 use crate::plan::Plan;
 use rustc_hash::FxBuildHasher as FastHash;
+use indexmap::IndexMap;
 use std::collections::HashSet;
 
 /// How many hosts or packages a warning names before "and N more".
@@ -121,7 +122,15 @@ fn deprecated_labels(e: &Egress, out: &mut Vec<Warning>) {
 /// its own rule's pairs, which does not exist when the host map entry has
 /// other pairs (the host is listed twice): the policy attaches to nothing.
 fn dangling_target(e: &Egress, out: &mut Vec<Warning>) {
+    // Rules that make one policy name: the last one is rendered (§5.1).
+    let mut last: IndexMap<String, &crate::normalize::EgressRule, FastHash> = IndexMap::default();
     for r in &e.rules {
+        last.insert(
+            names::authorization_policy(r.host, r.rule.service_account.as_deref()),
+            r,
+        );
+    }
+    for r in last.values() {
         let own = r.pairs();
         let Some(all) = e.hosts.get(r.host) else {
             continue;

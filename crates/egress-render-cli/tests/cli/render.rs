@@ -421,6 +421,18 @@ fn usage_errors_exit_2_with_empty_stdout() {
 }
 
 #[test]
+fn removed_options_say_why_they_went() {
+    run(&["--unscoped-identity", "namespace", "-"])
+        .status(2)
+        .stdout("")
+        .stderr_contains("--unscoped-identity was removed: a rule without serviceAccount admits its whole namespace");
+    run(&["report", "--trust-domain", "example.org"])
+        .status(2)
+        .stdout("")
+        .stderr_contains("--trust-domain was removed: principals are cluster.local");
+}
+
+#[test]
 fn a_release_older_than_0_56_is_a_usage_error_naming_the_oldest() {
     let out = run(&["--uds-core", "0.55", "-"]);
     out.status(2).stdout("").stderr_contains("0.56");
