@@ -13,7 +13,7 @@ use std::collections::{HashMap, HashSet};
 /// VirtualService and ServiceEntry of two hosts) are reported together.
 pub(crate) fn collisions(placed: &[Placed]) -> Vec<Error> {
     let mut seen: HashMap<(&str, &str, &str, &str), &Placed, FastHash> =
-        HashMap::with_capacity_and_hasher(placed.len(), FastHash::default());
+        HashMap::with_capacity_and_hasher(placed.len(), FastHash);
     // (first origin, second origin) -> the colliding objects, in output order.
     let mut groups: Vec<((String, String), &Placed, Vec<String>)> = Vec::new();
     let mut group_of: HashMap<(String, String), usize> = HashMap::new();

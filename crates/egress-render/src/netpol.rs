@@ -20,7 +20,7 @@ pub(crate) fn name_of(pkg: &Package, rule: &AllowRule, behaviour: &Behaviour) ->
     let direction = rule.direction?;
     let protocol = behaviour
         .network_policy_protocol
-        .then(|| match rule.remote_protocol {
+        .then_some(match rule.remote_protocol {
             Some(Protocol::Udp) => "UDP",
             _ => "TCP",
         });

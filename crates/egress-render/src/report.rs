@@ -435,7 +435,11 @@ fn build_report(plan: &Plan, placed: &[Placed], warnings: &[Warning]) -> Report 
     findings.dedup();
     Report {
         version: REPORT_FORMAT_VERSION,
-        uds_core: plan.options.uds_core.min(crate::release::Release::LATEST).to_string(),
+        uds_core: plan
+            .options
+            .uds_core
+            .min(crate::release::Release::LATEST)
+            .to_string(),
         access,
         findings,
     }

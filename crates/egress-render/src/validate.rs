@@ -588,7 +588,11 @@ fn gateway_ports(pkg: &Package, cx: &Context, errors: &mut Vec<Error>) {
         if missing.is_empty() {
             continue;
         }
-        let field = if rule.ports.is_empty() { "port" } else { "ports" };
+        let field = if rule.ports.is_empty() {
+            "port"
+        } else {
+            "ports"
+        };
         let ports = match missing.as_slice() {
             [one] => format!("port {one}"),
             _ => format!("ports {}", missing.join(", ")),

@@ -7,8 +7,8 @@ use crate::model::{Labels, Mode};
 use crate::names;
 use crate::normalize::{ports_taken, Egress};
 use crate::plan::Plan;
-use rustc_hash::FxBuildHasher as FastHash;
 use indexmap::IndexMap;
+use rustc_hash::FxBuildHasher as FastHash;
 use std::collections::HashSet;
 
 /// How many hosts or packages a warning names before "and N more".

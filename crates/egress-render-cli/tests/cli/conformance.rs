@@ -268,7 +268,7 @@ impl Case {
         let out = self.run(&self.inputs);
         let stderr = &out.stderr;
         let mut lines = Vec::new();
-        let shown = &lines_of(&stderr);
+        let shown = &lines_of(stderr);
         match &self.expect {
             Expect::Error {
                 lines: expected,

@@ -166,20 +166,21 @@ fn check_reports_input_errors_without_a_diff() {
     assert!(!r.stderr.contains("(committed)"), "no diff: {}", r.stderr);
 }
 
-/// A sidecar package on a port the egress gateway does not expose.
-fn port_8443() -> String {
-    SIDECAR.replace("port: 443", "port: 8443")
+/// The sidecar package with `port` beside `ports`: it renders, with a
+/// port-ignored warning (SPEC §4).
+fn port_ignored() -> String {
+    SIDECAR.replace("port: 443", "port: 8443\n        ports: [443]")
 }
 
 #[test]
 fn deny_warnings_prints_the_warnings_and_fails_with_empty_stdout() {
-    let input = port_8443();
+    let input = port_ignored();
     let dir = workdir(&[("pkg.yaml", input.as_str())]);
 
     let r = run_in(&dir, &["pkg.yaml", "--deny-warnings"]);
     r.status(1)
         .stdout("")
-        .stderr_contains("warning[gateway-port]: httpbin.org:8443");
+        .stderr_contains("warning[port-ignored]: port 8443 is ignored");
     assert!(
         r.stderr
             .ends_with("error: 1 warning(s) denied by --deny-warnings\n"),
@@ -191,7 +192,7 @@ fn deny_warnings_prints_the_warnings_and_fails_with_empty_stdout() {
     let r = run_in(&dir, &["pkg.yaml", "--deny-warnings", "-q"]);
     r.status(1)
         .stdout("")
-        .stderr_contains("warning[gateway-port]");
+        .stderr_contains("warning[port-ignored]");
 
     // And --check does not let a warning through either.
     fs::write(dir.join("rendered.yaml"), "").unwrap();
@@ -214,23 +215,23 @@ fn deny_warnings_prints_the_warnings_and_fails_with_empty_stdout() {
 
 #[test]
 fn deny_warnings_still_reports_other_problems() {
-    let input = port_8443();
+    let input = port_ignored();
     let dir = workdir(&[("pkg.yaml", input.as_str())]);
     let r = run_in(&dir, &["pkg.yaml", "missing.yaml", "--deny-warnings"]);
     r.status(1)
         .stdout("")
-        .stderr_contains("warning[gateway-port]")
+        .stderr_contains("warning[port-ignored]")
         .stderr_contains("error: cannot read missing.yaml");
 }
 
 #[test]
 fn warnings_go_to_stderr_and_quiet_drops_them() {
-    let input = port_8443();
+    let input = port_ignored();
     let dir = workdir(&[("pkg.yaml", input.as_str())]);
     let loud = run_in(&dir, &["pkg.yaml"]);
     loud.status(0);
     assert!(
-        loud.stderr.starts_with("warning[gateway-port]"),
+        loud.stderr.starts_with("warning[port-ignored]"),
         "{}",
         loud.stderr
     );
@@ -269,23 +270,79 @@ fn package(allow: &str) -> String {
 }
 
 #[test]
-fn gateway_port_warning_names_package_host_and_fix() {
+fn gateway_port_error_names_package_host_and_fix() {
     let input = package(
         "      - direction: Egress\n        remoteHost: search.example.com\n        ports: [443, 9200]\n",
     );
-    let w = warnings_of(&input, &[]);
-    assert_eq!(
-        w,
-        "warning[gateway-port]: search.example.com:9200 uses a port the egress gateway does not expose (it exposes 80, 443); the traffic will not egress\n  \
-         --> pkg.yaml, document 1, package shop/web, allow[0]\n  \
-         = help: add port 9200 to the istio-egress-gateway service (a service.ports override) and pass --gateway-ports 80,443,9200, or use an exposed port\n\n"
-    );
-    // Doing what it says silences it.
-    assert_eq!(warnings_of(&input, &["--gateway-ports", "80,443,9200"]), "");
-    // Ambient mode has no egress gateway, so no such warning.
     let dir = workdir(&[("pkg.yaml", input.as_str())]);
+    let r = run_in(&dir, &["pkg.yaml", "--mode", "sidecar"]);
+    r.status(1).stdout("");
+    assert_eq!(
+        r.stderr,
+        "error[§2.14 gateway-port]: search.example.com uses port 9200, which the egress gateway does not expose (it exposes 80, 443); UDS Core fails the package\n  \
+         --> pkg.yaml:11:16, document 1, package shop/web, allow[0].ports\n  \
+         = help: expose port 9200 on the istio-egress-gateway Service (a service.ports override of the egress gateway chart) and pass --gateway-ports 80,443,9200, or use an exposed port\n\n\
+         error: 1 problem(s) found; nothing rendered\n"
+    );
+    // Doing what it says renders it, with no warning.
+    assert_eq!(warnings_of(&input, &["--gateway-ports", "80,443,9200"]), "");
+    // Ambient mode has no egress gateway, so no such error.
     let r = run_in(&dir, &["pkg.yaml", "--mode", "ambient"]);
     assert_eq!((r.code, r.stderr.as_str()), (Some(0), ""));
+}
+
+#[test]
+fn port_ignored_warning_names_both_ports_and_fix() {
+    let input = package(
+        "      - direction: Egress\n        remoteHost: search.example.com\n        port: 8443\n        ports: [443]\n",
+    );
+    let dir = workdir(&[("pkg.yaml", input.as_str())]);
+    let r = run_in(&dir, &["pkg.yaml"]);
+    r.status(0)
+        .stderr(
+            "warning[port-ignored]: port 8443 is ignored for the Istio objects because ports [443] is also given: UDS Core uses ports when both are set; its NetworkPolicy still opens it\n  \
+             --> pkg.yaml, document 1, package shop/web, allow[0]\n  \
+             = help: list every port under ports (ports: [443, 8443]) and remove port\n\n",
+        )
+        .stdout_contains("number: 443")
+        .stdout_contains("port: 8443");
+    assert!(!r.stdout.contains("number: 8443"), "{}", r.stdout);
+}
+
+#[test]
+fn per_package_layout_warnings_name_the_host_and_packages() {
+    // Before 0.59: a host listed twice with different ports, and a host two
+    // packages share on the waypoint.
+    let first = package(
+        "      - {direction: Egress, remoteHost: tiles.example.com, serviceAccount: a, port: 443, description: one}\n      - {direction: Egress, remoteHost: tiles.example.com, serviceAccount: b, port: 8443, description: two}\n",
+    );
+    let second = "apiVersion: uds.dev/v1alpha1\nkind: Package\nmetadata: {name: maps, namespace: maps}\nspec:\n  network:\n    allow:\n      - {direction: Egress, remoteHost: tiles.example.com, ports: [443, 8443]}\n";
+    let dir = workdir(&[("a.yaml", first.as_str()), ("b.yaml", second)]);
+    let r = run_in(
+        &dir,
+        &[
+            "--uds-core",
+            "0.58",
+            "--mode",
+            "ambient",
+            "a.yaml",
+            "b.yaml",
+        ],
+    );
+    r.status(0)
+        .stderr_contains("warning[dangling-target]: the AuthorizationPolicy tiles-example-com-b-egress for host tiles.example.com targets ServiceEntry web-egress-tiles-example-com-8443-tls, which does not exist")
+        .stderr_contains("warning[duplicate-host-waypoint]: host tiles.example.com has a ServiceEntry in each of packages maps/maps, shop/web");
+    // One per rendered policy: each service account has its own.
+    assert_eq!(
+        r.stderr.matches("warning[dangling-target]").count(),
+        2,
+        "{}",
+        r.stderr
+    );
+    // From 0.59 one central ServiceEntry per host: neither warning.
+    run_in(&dir, &["--mode", "ambient", "a.yaml", "b.yaml"])
+        .status(0)
+        .stderr("");
 }
 
 #[test]
@@ -396,10 +453,25 @@ fn a_file_named_like_a_subcommand_is_read_with_a_path_prefix() {
 #[test]
 fn committed_examples_pass_their_own_check() {
     let root = repo();
-    for mode in ["ambient", "sidecar"] {
+    for (mode, release) in [
+        ("ambient", "1.11"),
+        ("ambient", "0.58"),
+        ("sidecar", "1.11"),
+        ("sidecar", "0.58"),
+    ] {
         let package = format!("examples/{mode}/package.yaml");
-        let rendered = format!("examples/{mode}/rendered.yaml");
-        let r = run_in(&root, &[&package, "--deny-warnings", "--check", &rendered]);
+        let rendered = format!("examples/{mode}/rendered-{release}.yaml");
+        let r = run_in(
+            &root,
+            &[
+                &package,
+                "--uds-core",
+                release,
+                "--deny-warnings",
+                "--check",
+                &rendered,
+            ],
+        );
         assert_eq!(
             (r.code, r.stdout.as_str()),
             (Some(0), ""),

@@ -15,7 +15,7 @@
 //! the library's: the binary must print exactly what it builds.
 
 use crate::harness::{fixture_flags, from_repo, repo, Run, TempDir, Test};
-use egress_render::{diff, parse, report, Options, Release, Report};
+use egress_render::{diff, parse, report, Mode, Options, Release, Report};
 
 /// Run the binary from the repository root, so paths (and the labels
 /// errors show) are relative, with `stdin` piped in.
@@ -210,7 +210,8 @@ fn markdown_and_json_formats() {
     let v: serde_json::Value = serde_json::from_str(&json.stdout).expect("valid JSON");
     let row = &v["access"][0];
     // The documented field names (docs/report.md).
-    assert_eq!(v["version"], 1);
+    assert_eq!(v["version"], 2);
+    assert_eq!(v["udsCore"], "1.11");
     assert_eq!(row["namespace"], "egress-gw-1");
     assert_eq!(row["package"], "pkg-1");
     assert_eq!(row["mode"], "sidecar");
@@ -280,18 +281,35 @@ fn render_options_reach_the_report() {
         .stdout_contains("AuthorizationPolicy ambient-ap-example-com");
 
     // --uds-core picks the release whose objects the rows come from.
-    let r = run_with_stdin(&["report", "--format", "json", "--uds-core", "0.58", "-"], pkg);
+    let r = run_with_stdin(
+        &[
+            "report",
+            "--format",
+            "json",
+            "--uds-core",
+            "0.58",
+            "--mode",
+            "ambient",
+            "-",
+        ],
+        pkg,
+    );
     r.status(0);
     let v: serde_json::Value = serde_json::from_str(&r.stdout).expect("JSON");
     assert_eq!(v["udsCore"], "0.58");
     assert_eq!(v["access"][0]["who"]["kind"], "namespace");
-    assert_eq!(v["access"][0]["enforcedBy"][1]["name"], "example-com-egress");
+    assert_eq!(
+        v["access"][0]["enforcedBy"][1]["name"],
+        "example-com-egress"
+    );
     assert_eq!(v["access"][0]["file"], "<stdin>");
 
     // --mode sidecar: 9200 is not exposed by the default gateway ports, so
     // the operator fails the package and so does the report...
     let r = run_with_stdin(&["report", "--mode", "sidecar"], pkg);
-    r.status(1).stdout("").stderr_contains("error[§2.14 gateway-port]");
+    r.status(1)
+        .stdout("")
+        .stderr_contains("error[§2.14 gateway-port]");
     // ...and it renders with --gateway-ports.
     let r = run_with_stdin(
         &["report", "--mode", "sidecar", "--gateway-ports", "443,9200"],
@@ -302,11 +320,23 @@ fn render_options_reach_the_report() {
     // The library with the same options prints the same.
     let options = Options {
         uds_core: Release::new(0, 58),
+        default_mode: Some(Mode::Ambient),
         ..Options::default()
     };
     let parsed = parse("<stdin>", pkg.as_bytes());
     let lib = report(&parsed.packages, &options).expect("valid");
-    let r = run_with_stdin(&["report", "--format", "json", "--uds-core", "0.58"], pkg);
+    let r = run_with_stdin(
+        &[
+            "report",
+            "--format",
+            "json",
+            "--uds-core",
+            "0.58",
+            "--mode",
+            "ambient",
+        ],
+        pkg,
+    );
     assert_eq!(r.stdout, lib.to_json().expect("json"));
 }
 
@@ -315,7 +345,7 @@ fn invalid_input_exits_1_with_errors_on_stderr_only() {
     let r = run(&["report", INVALID]);
     r.status(1)
         .stdout("")
-        .stderr_contains("error[§2.9 invalid-host]")
+        .stderr_contains("error[§2.10 invalid-host]")
         .stderr_contains("error[§2.7 service-account]");
     assert!(
         r.stderr
@@ -361,7 +391,7 @@ fn no_egress_and_empty_input_succeed() {
     let r = run_with_stdin(&["report", "--format", "json", "-"], "");
     assert_eq!(
         r.stdout,
-        "{\n  \"version\": 1,\n  \"access\": [],\n  \"findings\": []\n}\n"
+        "{\n  \"version\": 2,\n  \"udsCore\": \"1.11\",\n  \"access\": [],\n  \"findings\": []\n}\n"
     );
 }
 
@@ -413,10 +443,7 @@ fn diff_base_reports_only_the_change_in_each_format() {
     let v: serde_json::Value = serde_json::from_str(&json.stdout).expect("JSON");
     assert_eq!(v["added"].as_array().map(Vec::len), Some(2));
     assert_eq!(v["widened"][0]["was"][0]["serviceAccount"], "api");
-    assert_eq!(
-        v["widened"][0]["access"]["who"]["kind"],
-        "default-service-account"
-    );
+    assert_eq!(v["widened"][0]["access"]["who"]["kind"], "namespace");
     assert_eq!(v["removed"][0]["host"], "old.example.com");
     assert_eq!(v["newFindings"][0]["code"], "cleartext-http");
     assert_eq!(v["resolvedFindings"][0]["code"], "tls-passthrough");
@@ -433,7 +460,7 @@ fn an_invalid_or_missing_base_exits_1() {
     let r = run(&["report", "--diff-base", INVALID, AMBIENT]);
     r.status(1)
         .stdout("")
-        .stderr_contains("error[§2.9 invalid-host]");
+        .stderr_contains("error[§2.10 invalid-host]");
     assert!(
         r.stderr
             .ends_with("error: 2 problem(s) found in --diff-base; nothing reported\n"),
@@ -451,7 +478,7 @@ fn an_invalid_or_missing_base_exits_1() {
 fn plain_invocation_still_renders_manifests() {
     let r = run(&[AMBIENT]);
     r.status(0);
-    let expected =
-        std::fs::read_to_string(repo().join("examples/ambient/rendered.yaml")).expect("example");
+    let expected = std::fs::read_to_string(repo().join("examples/ambient/rendered-1.11.yaml"))
+        .expect("example");
     assert_eq!(r.stdout, expected);
 }

@@ -368,10 +368,11 @@ fn all_65535_ports_in_one_rule_render_quickly() {
     assert!(out.stdout.contains("name: tls-65535"));
     assert!(took < HUGE_RULE_LIMIT, "took {took:?}");
 
-    // Two sidecar packages asking for all of them with different
-    // protocols: 65,535 conflicts, each located without a rescan.
+    // Two ambient packages asking for all of them with different protocols:
+    // 65,535 conflicts on the central ServiceEntry, each located without a
+    // rescan.
     let text = format!(
-        "---\napiVersion: uds.dev/v1alpha1\nkind: Package\nmetadata: {{name: app, namespace: team-a}}\nspec: {{network: {{serviceMesh: {{mode: sidecar}}, allow: [{{direction: Egress, remoteHost: a.example.com, ports: [{ports}]}}]}}}}\n---\napiVersion: uds.dev/v1alpha1\nkind: Package\nmetadata: {{name: web, namespace: team-b}}\nspec: {{network: {{serviceMesh: {{mode: sidecar}}, allow: [{{direction: Egress, remoteHost: a.example.com, remoteProtocol: HTTP, ports: [{ports}]}}]}}}}\n"
+        "---\napiVersion: uds.dev/v1alpha1\nkind: Package\nmetadata: {{name: app, namespace: team-a}}\nspec: {{network: {{serviceMesh: {{mode: ambient}}, allow: [{{direction: Egress, remoteHost: a.example.com, ports: [{ports}]}}]}}}}\n---\napiVersion: uds.dev/v1alpha1\nkind: Package\nmetadata: {{name: web, namespace: team-b}}\nspec: {{network: {{serviceMesh: {{mode: ambient}}, allow: [{{direction: Egress, remoteHost: a.example.com, remoteProtocol: HTTP, ports: [{ports}]}}]}}}}\n"
     );
     let path = dir.write("all-ports-conflict.yaml", text.as_bytes());
     let out = run_file(&path);
