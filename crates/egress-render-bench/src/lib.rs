@@ -11,11 +11,12 @@
 //!   and sidecar (or all one mode);
 //! - `rules` remoteHost rules per package, to distinct hosts drawn from a
 //!   pool of `hosts`; each host has one fixed set of (port, protocol) pairs,
-//!   so ambient packages sharing a host request identical sets and no
-//!   host:port is used with two protocols (SPEC §5, §6);
-//! - every rule has its own `description` (SPEC §2.14); sidecar rules share
+//!   so ambient packages sharing a host request identical sets (valid for
+//!   every release, SPEC §2.13) and no host:port is used with two protocols
+//!   (§2.12);
+//! - every rule has its own `description` (SPEC §2.17); sidecar rules share
 //!   one selector per package (no shared-access warning) and use only the
-//!   gateway's default ports 80 and 443 (no gateway-port warning);
+//!   gateway's default ports 80 and 443 (§2.14);
 //! - with `hot_host`, every package's first rule goes to one same host.
 
 use std::fmt::Write as _;
@@ -213,20 +214,25 @@ mod tests {
         let count = |kind: &str| r.manifests.iter().filter(|m| m.kind() == kind).count();
         // 100 sidecar packages: one Sidecar each.
         assert_eq!(count("Sidecar"), 100);
-        // 100 ambient packages, 3 hosts each, 2 policies per 3 rules' hosts
-        // at most (sa-0, none, sa-2): one policy per rule.
-        assert_eq!(count("AuthorizationPolicy"), 300);
-        // Package ServiceEntries (600) plus one shared per host used by a
-        // sidecar package.
-        let shared_se = r
-            .manifests
-            .iter()
-            .filter(|m| {
-                matches!(m, Manifest::ServiceEntry(_)) && m.namespace() == "istio-egress-gateway"
-            })
-            .count();
-        assert_eq!(count("ServiceEntry"), 600 + shared_se);
-        assert!(shared_se > 0 && shared_se <= 40);
+        // One NetworkPolicy per rule: 200 packages, 3 rules each.
+        assert_eq!(count("NetworkPolicy"), 600);
+        // UDS Core 1.11: one central ServiceEntry and AuthorizationPolicy
+        // per ambient host, one shared ServiceEntry per sidecar host, and the
+        // 100 sidecar packages' own ServiceEntries (3 hosts each).
+        let in_namespace = |ns: &str| {
+            r.manifests
+                .iter()
+                .filter(|m| matches!(m, Manifest::ServiceEntry(_)) && m.namespace() == ns)
+                .count()
+        };
+        let (ambient_se, sidecar_se) = (
+            in_namespace("istio-egress-ambient"),
+            in_namespace("istio-egress-gateway"),
+        );
+        assert_eq!(count("AuthorizationPolicy"), ambient_se);
+        assert_eq!(count("ServiceEntry"), 300 + ambient_se + sidecar_se);
+        assert!(ambient_se > 0 && ambient_se <= 40);
+        assert!(sidecar_se > 0 && sidecar_se <= 40);
     }
 
     #[test]
