@@ -651,28 +651,52 @@ fn central_access(plan: &Plan, placed: &[Placed], objects: &Objects) -> Vec<Acce
                     if requested {
                         enforced_by.extend(objects.network_policies_of(index, &rules));
                     }
-                    rows.push(Access {
-                        namespace: e.pkg.namespace.clone(),
-                        package: e.pkg.name.clone(),
-                        mode: Mode::Ambient,
+                    rows.push(ambient_row(
+                        e,
                         who,
-                        host: host.to_string(),
-                        port,
-                        protocol,
-                        requested,
-                        rules,
-                        path: objects
-                            .waypoint
-                            .clone()
-                            .unwrap_or_else(|| object_ref(&se.manifest)),
+                        (host, port, protocol),
+                        (requested, rules),
+                        objects,
                         enforced_by,
-                        file: e.pkg.source.file.clone(),
-                    });
+                    ));
                 }
             }
         }
     }
     rows
+}
+
+/// One ambient row: `who` of package `e` reaches `host:port` through the
+/// waypoint, enforced by `enforced_by`.
+fn ambient_row(
+    e: &Egress,
+    who: Who,
+    (host, port, protocol): (&str, u16, Protocol),
+    (requested, rules): (bool, Vec<usize>),
+    objects: &Objects,
+    enforced_by: Vec<ObjectRef>,
+) -> Access {
+    Access {
+        namespace: e.pkg.namespace.clone(),
+        package: e.pkg.name.clone(),
+        mode: Mode::Ambient,
+        who,
+        host: host.to_string(),
+        port,
+        protocol,
+        requested,
+        rules,
+        path: objects.waypoint.clone().unwrap_or_else(|| {
+            enforced_by.first().cloned().unwrap_or_else(|| ObjectRef {
+                api_version: "gateway.networking.k8s.io/v1",
+                kind: "Gateway",
+                namespace: names::AMBIENT_NAMESPACE.to_string(),
+                name: names::WAYPOINT_NAME.to_string(),
+            })
+        }),
+        enforced_by,
+        file: e.pkg.source.file.clone(),
+    }
 }
 
 /// SPEC §5.1 (before 0.59): each package AuthorizationPolicy admits its
@@ -714,23 +738,14 @@ fn per_package_access(plan: &Plan, placed: &[Placed], objects: &Objects) -> Vec<
                     if requested {
                         enforced_by.extend(objects.network_policies_of(*package, &rules));
                     }
-                    rows.push(Access {
-                        namespace: e.pkg.namespace.clone(),
-                        package: e.pkg.name.clone(),
-                        mode: Mode::Ambient,
-                        who: who.clone(),
-                        host: host.to_string(),
-                        port,
-                        protocol,
-                        requested,
-                        rules,
-                        path: objects
-                            .waypoint
-                            .clone()
-                            .unwrap_or_else(|| object_ref(&p.manifest)),
+                    rows.push(ambient_row(
+                        e,
+                        who.clone(),
+                        (host, port, protocol),
+                        (requested, rules),
+                        objects,
                         enforced_by,
-                        file: e.pkg.source.file.clone(),
-                    });
+                    ));
                 }
             }
         }

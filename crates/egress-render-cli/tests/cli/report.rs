@@ -303,6 +303,15 @@ fn render_options_reach_the_report() {
         "example-com-egress"
     );
     assert_eq!(v["access"][0]["file"], "<stdin>");
+    // The library with the same options prints the same.
+    let options = Options {
+        uds_core: Release::new(0, 58),
+        default_mode: Some(Mode::Ambient),
+        ..Options::default()
+    };
+    let parsed = parse("<stdin>", pkg.as_bytes());
+    let lib = report(&parsed.packages, &options).expect("valid");
+    assert_eq!(r.stdout, lib.to_json().expect("json"));
 
     // --mode sidecar: 9200 is not exposed by the default gateway ports, so
     // the operator fails the package and so does the report...
@@ -316,28 +325,6 @@ fn render_options_reach_the_report() {
         pkg,
     );
     r.status(0).stdout_contains("all pods in namespace");
-
-    // The library with the same options prints the same.
-    let options = Options {
-        uds_core: Release::new(0, 58),
-        default_mode: Some(Mode::Ambient),
-        ..Options::default()
-    };
-    let parsed = parse("<stdin>", pkg.as_bytes());
-    let lib = report(&parsed.packages, &options).expect("valid");
-    let r = run_with_stdin(
-        &[
-            "report",
-            "--format",
-            "json",
-            "--uds-core",
-            "0.58",
-            "--mode",
-            "ambient",
-        ],
-        pkg,
-    );
-    assert_eq!(r.stdout, lib.to_json().expect("json"));
 }
 
 #[test]
