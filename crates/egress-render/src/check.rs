@@ -77,7 +77,7 @@ pub(crate) fn metadata(placed: &[Placed]) -> Vec<Error> {
                 meta.namespace
             ));
         }
-        for (k, v) in &meta.labels {
+        for (k, v) in meta.labels.iter() {
             if !names::is_qualified_name(k) || !names::is_label_value(v) {
                 problems.push(format!("label {k}: {v:?} is not a valid label"));
             }
@@ -242,7 +242,6 @@ pub fn reference_problems(manifests: &[Manifest]) -> Vec<String> {
                         .metadata
                         .labels
                         .get("istio.io/use-waypoint")
-                        .map(String::as_str)
                         == Some(names::WAYPOINT_NAME) =>
             {
                 problems.push(format!(

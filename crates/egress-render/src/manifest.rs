@@ -1,9 +1,8 @@
 //! Typed Istio and Gateway API objects. Every object serializes with
 //! `apiVersion`, `kind`, `metadata`, `spec` in that order (SPEC §7).
 
-use indexmap::IndexMap;
-use serde::Serialize;
-use std::collections::BTreeMap;
+use serde::ser::SerializeMap;
+use serde::{Serialize, Serializer};
 
 /// One rendered object: an [`Object`] of one of the kinds the operator
 /// creates. Adding a kind is one spec type and one arm here.
@@ -109,11 +108,11 @@ pub struct ObjectMeta {
     /// `metadata.namespace`.
     pub namespace: String,
     /// Labels, in the order the SPEC lists them.
-    pub labels: IndexMap<String, String>,
+    pub labels: StringMap,
     /// Annotations, sorted by key (shared objects' owners, a
     /// NetworkPolicy's `uds/description`).
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
-    pub annotations: BTreeMap<String, String>,
+    #[serde(skip_serializing_if = "StringMap::is_empty")]
+    pub annotations: StringMap,
     /// The owning Package, when its uid is known.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub owner_references: Vec<OwnerReference>,
@@ -249,14 +248,14 @@ pub struct OutboundTrafficPolicy {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct WorkloadSelector {
     /// Pod labels.
-    pub labels: IndexMap<String, String>,
+    pub labels: StringMap,
 }
 
 /// Istio Gateway spec.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct GatewaySpec {
     /// `{app: egressgateway}`.
-    pub selector: IndexMap<String, String>,
+    pub selector: StringMap,
     /// One server per (port, protocol).
     pub servers: Vec<GatewayServer>,
 }
@@ -446,7 +445,7 @@ pub struct NetworkPolicySpec {
 pub struct LabelSelector {
     /// The labels to match, when any field is given.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub match_labels: Option<IndexMap<String, String>>,
+    pub match_labels: Option<StringMap>,
 }
 
 /// An egress rule of a NetworkPolicy.
@@ -488,4 +487,79 @@ pub struct NetworkPolicyPort {
     /// `TCP` from UDS Core 1.4; absent before.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub protocol: Option<&'static str>,
+}
+
+/// A string-to-string map of an object (labels, annotations, selectors),
+/// serialized as a mapping in its own order. A list of pairs rather than a
+/// hash map: these maps hold a handful of entries, and a rendered fleet
+/// holds hundreds of thousands of them.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct StringMap(Vec<(String, String)>);
+
+impl StringMap {
+    /// An empty map.
+    pub fn new() -> Self {
+        StringMap(Vec::new())
+    }
+
+    /// Set `key` to `value`: in place when the key is there, else at the end.
+    pub fn insert(&mut self, key: String, value: String) {
+        match self.0.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, v)) => *v = value,
+            None => self.0.push((key, value)),
+        }
+    }
+
+    /// The value of `key`.
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.0.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+    }
+
+    /// The entries, in order.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.0.iter().map(|(k, v)| (k.as_str(), v.as_str()))
+    }
+
+    /// The keys, in order.
+    pub fn keys(&self) -> impl Iterator<Item = &str> {
+        self.0.iter().map(|(k, _)| k.as_str())
+    }
+
+    /// How many entries.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// True when there is no entry.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The same entries sorted by key (annotations are written sorted).
+    pub fn sorted(mut self) -> Self {
+        self.0.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        self.0.dedup_by(|a, b| a.0 == b.0);
+        self
+    }
+}
+
+impl FromIterator<(String, String)> for StringMap {
+    /// Later entries of a key replace earlier ones, as in a map.
+    fn from_iter<I: IntoIterator<Item = (String, String)>>(iter: I) -> Self {
+        let mut map = StringMap::new();
+        for (k, v) in iter {
+            map.insert(k, v);
+        }
+        map
+    }
+}
+
+impl Serialize for StringMap {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(self.0.len()))?;
+        for (k, v) in &self.0 {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
 }

@@ -4,7 +4,7 @@
 
 use crate::manifest::{
     IpBlock, LabelSelector, Manifest, NetworkPolicy, NetworkPolicyEgressRule, NetworkPolicyPeer,
-    NetworkPolicyPort, NetworkPolicySpec,
+    NetworkPolicyPort, NetworkPolicySpec, StringMap,
 };
 use crate::model::{AllowRule, Labels, Mode, Package, Protocol};
 use crate::names::{self, NetworkPolicyName};
@@ -12,7 +12,6 @@ use crate::normalize::Egress;
 use crate::objects::package_meta;
 use crate::placed::{MadeFor, OwnedGroup, Placed, Slot};
 use crate::release::Behaviour;
-use indexmap::IndexMap;
 
 /// The name the operator gives a rule's NetworkPolicy (any rule, so that
 /// §2.17 can compare them all).
@@ -63,7 +62,7 @@ pub(crate) fn package_network_policies<'a>(
                 spec: NetworkPolicySpec {
                     policy_types: vec!["Egress"],
                     pod_selector: LabelSelector {
-                        match_labels: rule.selector.clone(),
+                        match_labels: rule.selector.as_ref().map(string_map),
                     },
                     egress: vec![NetworkPolicyEgressRule {
                         to: vec![peer(rule, e.mode)],
@@ -98,7 +97,7 @@ fn peer(rule: &AllowRule, mode: Mode) -> NetworkPolicyPeer {
         return NetworkPolicyPeer {
             namespace_selector: rule.remote_namespace.as_deref().map(namespace_selector),
             pod_selector: rule.remote_selector.as_ref().map(|s| LabelSelector {
-                match_labels: Some(s.clone()),
+                match_labels: Some(string_map(s)),
             }),
             ip_block: None,
         };
@@ -114,10 +113,15 @@ fn peer(rule: &AllowRule, mode: Mode) -> NetworkPolicyPeer {
     NetworkPolicyPeer {
         namespace_selector: Some(namespace_selector(namespace)),
         pod_selector: Some(LabelSelector {
-            match_labels: Some(Labels::from_iter([(key.to_string(), value.to_string())])),
+            match_labels: Some(StringMap::from_iter([(key.to_string(), value.to_string())])),
         }),
         ip_block: None,
     }
+}
+
+/// Input labels as an output map, in the order written.
+pub(crate) fn string_map(labels: &Labels) -> StringMap {
+    labels.iter().map(|(k, v)| (k.clone(), v.clone())).collect()
 }
 
 /// `""` and `*` select every namespace.
@@ -126,7 +130,7 @@ fn namespace_selector(namespace: &str) -> LabelSelector {
         return LabelSelector::default();
     }
     LabelSelector {
-        match_labels: Some(IndexMap::from_iter([(
+        match_labels: Some(StringMap::from_iter([(
             "kubernetes.io/metadata.name".to_string(),
             namespace.to_string(),
         )])),

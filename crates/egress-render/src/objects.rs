@@ -2,27 +2,25 @@
 //! objects (SPEC §4) and the ServiceEntry.
 
 use crate::manifest::{
-    Manifest, ObjectMeta, OwnerReference, ServiceEntry, ServiceEntrySpec, ServicePort,
+    Manifest, ObjectMeta, OwnerReference, ServiceEntry, ServiceEntrySpec, ServicePort, StringMap,
 };
 use crate::model::Package;
 use crate::names;
 use crate::normalize::{Egress, Pair};
 use crate::options::Options;
 use crate::placed::{OwnedGroup, Placed, Slot};
-use indexmap::IndexMap;
-use std::collections::BTreeMap;
 
 /// Metadata of an object a package owns.
 pub(crate) fn package_meta(pkg: &Package, name: String) -> ObjectMeta {
     // Room for the labels callers add.
-    let mut labels = IndexMap::with_capacity(4);
+    let mut labels = StringMap::new();
     labels.insert("uds/package".to_string(), pkg.name.clone());
     labels.insert("uds/generation".to_string(), pkg.generation.to_string());
     ObjectMeta {
         name,
         namespace: pkg.namespace.clone(),
         labels,
-        annotations: BTreeMap::new(),
+        annotations: StringMap::new(),
         owner_references: pkg
             .uid
             .iter()
@@ -45,7 +43,7 @@ pub(crate) fn shared_meta<'a>(
     users: impl IntoIterator<Item = &'a Package>,
     options: &Options,
 ) -> ObjectMeta {
-    let mut labels = IndexMap::with_capacity(4);
+    let mut labels = StringMap::new();
     labels.insert("uds/package".to_string(), uds_package.to_string());
     labels.insert(
         "uds/generation".to_string(),
@@ -63,7 +61,8 @@ pub(crate) fn shared_meta<'a>(
                     "user".to_string(),
                 )
             })
-            .collect(),
+            .collect::<StringMap>()
+            .sorted(),
         owner_references: Vec::new(),
     }
 }

@@ -6,7 +6,8 @@
 use crate::manifest::{
     Destination, Gateway, GatewayServer, GatewaySpec, HttpMatch, HttpRoute, Manifest, ObjectMeta,
     OutboundTrafficPolicy, PortSelector, RouteDestination, ServerTls, ServicePort, Sidecar,
-    SidecarSpec, TlsMatch, TlsRoute, VirtualService, VirtualServiceSpec, WorkloadSelector,
+    SidecarSpec, StringMap, TlsMatch, TlsRoute, VirtualService, VirtualServiceSpec,
+    WorkloadSelector,
 };
 use crate::model::Protocol;
 use crate::names;
@@ -16,7 +17,6 @@ use crate::objects::{
 };
 use crate::placed::{MadeFor, OwnedGroup, Placed, Slot};
 use crate::plan::Plan;
-use indexmap::IndexMap;
 
 /// The package's ServiceEntries (host-map order) and Sidecars (first-seen).
 pub(crate) fn package_objects<'a>(e: &Egress<'a>, index: usize, plan: &Plan) -> Vec<Placed<'a>> {
@@ -34,7 +34,9 @@ pub(crate) fn package_objects<'a>(e: &Egress<'a>, index: usize, plan: &Plan) -> 
                         outbound_traffic_policy: OutboundTrafficPolicy {
                             mode: "REGISTRY_ONLY",
                         },
-                        workload_selector: sel.map(|s| WorkloadSelector { labels: s.clone() }),
+                        workload_selector: sel.map(|s| WorkloadSelector {
+                            labels: crate::netpol::string_map(s),
+                        }),
                     },
                 }),
                 Slot::Package {
@@ -111,8 +113,7 @@ pub(crate) fn shared_objects<'a>(plan: &Plan<'a>) -> Vec<Placed<'a>> {
 }
 
 fn gateway(metadata: ObjectMeta, host: &str, pairs: &[Pair]) -> Gateway {
-    let mut selector = IndexMap::new();
-    selector.insert("app".to_string(), "egressgateway".to_string());
+    let selector = StringMap::from_iter([("app".to_string(), "egressgateway".to_string())]);
     Gateway {
         api_version: "networking.istio.io/v1",
         kind: "Gateway",
