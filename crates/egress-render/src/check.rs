@@ -238,10 +238,7 @@ pub fn reference_problems(manifests: &[Manifest]) -> Vec<String> {
             }
             Manifest::ServiceEntry(se)
                 if !has_waypoint
-                    && se
-                        .metadata
-                        .labels
-                        .get("istio.io/use-waypoint")
+                    && se.metadata.labels.get("istio.io/use-waypoint")
                         == Some(names::WAYPOINT_NAME) =>
             {
                 problems.push(format!(

@@ -2,7 +2,8 @@
 //! syntax rules names, labels and hosts are checked against (SPEC §2.9,
 //! §2.10, §2.12), in one place.
 
-use crate::model::{Direction, Labels, Protocol};
+use crate::model::{AllowRule, Direction, Labels, Protocol};
+use crate::release::Behaviour;
 
 /// The shared ambient egress waypoint (SPEC §5.3).
 pub const WAYPOINT_NAME: &str = "egress-waypoint";
@@ -278,6 +279,32 @@ pub fn network_policy(n: &NetworkPolicyName) -> String {
         part(&mut s, p);
     }
     s.finish()
+}
+
+/// The name the operator gives a rule's NetworkPolicy (any rule, so that
+/// §2.17 can compare them all).
+pub(crate) fn rule_network_policy(
+    package: &str,
+    rule: &AllowRule,
+    behaviour: &Behaviour,
+) -> Option<String> {
+    let direction = rule.direction?;
+    let protocol = behaviour
+        .network_policy_protocol
+        .then_some(match rule.remote_protocol {
+            Some(Protocol::Udp) => "UDP",
+            _ => "TCP",
+        });
+    Some(network_policy(&NetworkPolicyName {
+        package,
+        direction,
+        description: rule.description.as_deref(),
+        selector: rule.selector.as_ref(),
+        remote_generated: rule.remote_generated.as_deref(),
+        remote_namespace: rule.remote_namespace.as_deref(),
+        remote_selector: rule.remote_selector.as_ref(),
+        protocol,
+    }))
 }
 
 /// An RFC 1123 label: `a-z0-9-`, 1–63 characters, no leading or trailing `-`.

@@ -6,34 +6,12 @@ use crate::manifest::{
     IpBlock, LabelSelector, Manifest, NetworkPolicy, NetworkPolicyEgressRule, NetworkPolicyPeer,
     NetworkPolicyPort, NetworkPolicySpec, StringMap,
 };
-use crate::model::{AllowRule, Labels, Mode, Package, Protocol};
-use crate::names::{self, NetworkPolicyName};
+use crate::model::{AllowRule, Labels, Mode};
+use crate::names;
 use crate::normalize::Egress;
 use crate::objects::package_meta;
 use crate::placed::{MadeFor, OwnedGroup, Placed, Slot};
 use crate::release::Behaviour;
-
-/// The name the operator gives a rule's NetworkPolicy (any rule, so that
-/// §2.17 can compare them all).
-pub(crate) fn name_of(pkg: &Package, rule: &AllowRule, behaviour: &Behaviour) -> Option<String> {
-    let direction = rule.direction?;
-    let protocol = behaviour
-        .network_policy_protocol
-        .then_some(match rule.remote_protocol {
-            Some(Protocol::Udp) => "UDP",
-            _ => "TCP",
-        });
-    Some(names::network_policy(&NetworkPolicyName {
-        package: &pkg.name,
-        direction,
-        description: rule.description.as_deref(),
-        selector: rule.selector.as_ref(),
-        remote_generated: rule.remote_generated.as_deref(),
-        remote_namespace: rule.remote_namespace.as_deref(),
-        remote_selector: rule.remote_selector.as_ref(),
-        protocol,
-    }))
-}
 
 /// The package's NetworkPolicies, one per remoteHost rule, in rule order.
 pub(crate) fn package_network_policies<'a>(
@@ -47,7 +25,8 @@ pub(crate) fn package_network_policies<'a>(
         .enumerate()
         .filter_map(|(seq, r)| {
             let rule = r.rule;
-            let mut meta = package_meta(pkg, name_of(pkg, rule, behaviour)?);
+            let mut meta =
+                package_meta(pkg, names::rule_network_policy(&pkg.name, rule, behaviour)?);
             for (k, v) in &rule.labels {
                 meta.labels.insert(k.clone(), v.clone());
             }

@@ -7,7 +7,6 @@
 use crate::error::{Error, ErrorKind};
 use crate::model::{AllowRule, Direction, Mode, Package, Protocol};
 use crate::names;
-use crate::netpol;
 use crate::release::{Behaviour, Release};
 use rustc_hash::FxBuildHasher as FastHash;
 use std::collections::HashMap;
@@ -494,7 +493,7 @@ fn port_protocol_conflicts(pkg: &Package, behaviour: &Behaviour, errors: &mut Ve
 fn network_policy_names(pkg: &Package, behaviour: &Behaviour, errors: &mut Vec<Error>) {
     let mut seen: HashMap<String, usize, FastHash> = HashMap::default();
     for rule in &pkg.allow {
-        let Some(name) = netpol::name_of(pkg, rule, behaviour) else {
+        let Some(name) = names::rule_network_policy(&pkg.name, rule, behaviour) else {
             continue;
         };
         match seen.get(&name) {
