@@ -11,7 +11,8 @@ use std::path::PathBuf;
 /// manifests UDS Core would create, offline.
 ///
 /// Reads YAML from files, directories (their *.yaml and *.yml, recursively,
-/// in sorted order) or standard input (`-`, or no PATH), and prints the
+/// in sorted order, skipping hidden entries and symbolic links out of the
+/// directory) or standard input (`-`, or no PATH), and prints the
 /// manifests. Exit status: 0 rendered, 1 invalid input or conflicting
 /// packages (errors on stderr, nothing on stdout), 2 usage error.
 #[derive(Debug, Parser)]
@@ -96,6 +97,12 @@ pub struct RenderArgs {
     #[arg(long)]
     pub no_network_policies: bool,
 
+    /// Skip what GLOB matches when walking a directory (gitignore-style:
+    /// `charts/` a directory at any depth, `/legacy` at the top, `*.tmpl.yaml`
+    /// a name). Repeatable. Paths named on the command line are always read.
+    #[arg(long, value_name = "GLOB", value_parser = crate::input::exclude_glob)]
+    pub exclude: Vec<String>,
+
     /// Removed: a usage error that says why (never `Some`).
     #[arg(long, hide = true, value_name = "ID", value_parser = removed_unscoped_identity)]
     pub unscoped_identity: Option<String>,
@@ -136,6 +143,11 @@ pub enum Format {
 }
 
 impl RenderArgs {
+    /// How to walk directories.
+    pub fn walk(&self) -> crate::input::Walk {
+        crate::input::Walk::new(&self.exclude)
+    }
+
     /// The library's options.
     pub fn options(&self) -> Options {
         Options {

@@ -3,7 +3,6 @@
 
 use crate::output;
 use similar::{Algorithm, TextDiff};
-use std::io;
 use std::path::Path;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -15,13 +14,13 @@ const DIFF_TIMEOUT: Duration = Duration::from_secs(2);
 /// nothing. Different: a unified diff on stderr (the committed file as
 /// `---`, the rendered output as `+++`) and exit 1. Unreadable: an error.
 pub fn against_file(file: &Path, rendered: &str) -> anyhow::Result<ExitCode> {
-    let committed = std::fs::read(file).map_err(|e| {
-        let help = if e.kind() == io::ErrorKind::NotFound {
-            "\n  = help: render it first: run the same command without --check and save its standard output as that file, then commit it"
+    let committed = crate::input::read_path(file).map_err(|e| {
+        let help = if !file.exists() {
+            "\n  = help: render it first: run the same command without --check and save its standard output as that file, then commit it".to_string()
         } else {
-            ""
+            String::new()
         };
-        anyhow::anyhow!("--check: cannot read {}: {e}{help}", file.display())
+        anyhow::anyhow!("--check: {}{help}", e.message)
     })?;
     if committed == rendered.as_bytes() {
         return Ok(ExitCode::SUCCESS);

@@ -35,7 +35,7 @@ pub fn each<T: Display>(items: impl IntoIterator<Item = T>) {
 /// paths first, and the count (`error: N problem(s) found{which}; nothing
 /// {what}`), and return `None`: the run fails with nothing on stdout.
 pub fn unless_problems<T>(
-    read_errors: &[String],
+    read_errors: &[crate::input::ReadError],
     result: Result<T, Errors>,
     which: &str,
     what: &str,

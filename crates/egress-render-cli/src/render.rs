@@ -79,7 +79,11 @@ fn render(cli: &Cli) -> Option<Output> {
     let input::Loaded {
         parsed,
         read_errors,
-    } = input::load(&cli.paths);
+        notes,
+    } = input::load(&cli.paths, &cli.render.walk());
+    if !cli.quiet {
+        output::each(&notes);
+    }
     let options = cli.render.options();
     let result = parsed.render(&options);
     // Packages that render although another input did not parse still get

@@ -7,7 +7,7 @@
 use crate::args::{ReportArgs, ReportFormat};
 use crate::report_text::Layout;
 use crate::{input, output};
-use egress_render::{Options, Report};
+use egress_render::Report;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -16,14 +16,13 @@ const TABLE_WIDTH: usize = 100;
 
 /// Run `report`; the process's exit status.
 pub fn run(args: &ReportArgs) -> anyhow::Result<ExitCode> {
-    let options = args.render.options();
-    let Some(head) = load(&args.paths, &options, "") else {
+    let Some(head) = load(&args.paths, args, "") else {
         return Ok(ExitCode::from(1));
     };
     let text = match &args.diff_base {
         None => format(args.format, &head),
         Some(base) => {
-            let Some(base) = load(std::slice::from_ref(base), &options, " in --diff-base") else {
+            let Some(base) = load(std::slice::from_ref(base), args, " in --diff-base") else {
                 return Ok(ExitCode::from(1));
             };
             format(args.format, &egress_render::diff(&base, &head))
@@ -52,10 +51,14 @@ fn format(format: ReportFormat, report: &impl Layout) -> Result<String, egress_r
 
 /// Read, parse and audit the packages named by `paths`, or print every
 /// problem on stderr (`which` says which input they are in).
-fn load(paths: &[PathBuf], options: &Options, which: &str) -> Option<Report> {
+fn load(paths: &[PathBuf], args: &ReportArgs, which: &str) -> Option<Report> {
+    let options = args.render.options();
+    let walk = args.render.walk();
     let input::Loaded {
         parsed,
         read_errors,
-    } = input::load(paths);
-    output::unless_problems(&read_errors, parsed.report(options), which, "reported")
+        notes,
+    } = input::load(paths, &walk);
+    output::each(&notes);
+    output::unless_problems(&read_errors, parsed.report(&options), which, "reported")
 }

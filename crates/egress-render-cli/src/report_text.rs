@@ -611,7 +611,8 @@ mod tests {
             let Some(Command::Report(args)) = cli.command else {
                 panic!("not the report command: {command}")
             };
-            let loaded = crate::input::load(std::slice::from_ref(&path));
+            let loaded =
+                crate::input::load(std::slice::from_ref(&path), &crate::input::Walk::default());
             if let Ok(report) = loaded.parsed.report(&args.render.options()) {
                 reports.push((path.display().to_string(), report));
             }

@@ -18,6 +18,9 @@ pub enum ErrorKind {
     NotAMapping,
     /// `kind: Package` with a `uds.dev/` apiVersion other than `v1alpha1`.
     UnsupportedApiVersion,
+    /// A `uds.dev/` object whose kind is a misspelt `Package` (`package`,
+    /// `Packages`).
+    PackageKind,
     /// A field has the wrong type or a value outside its allowed set (§2.8).
     InvalidValue,
     /// `metadata.name`/`namespace` missing or a reserved namespace (§2.1).
@@ -66,6 +69,7 @@ impl ErrorKind {
             ErrorKind::Encoding => "encoding",
             ErrorKind::NotAMapping => "not-a-mapping",
             ErrorKind::UnsupportedApiVersion => "api-version",
+            ErrorKind::PackageKind => "package-kind",
             ErrorKind::InvalidValue => "invalid-value",
             ErrorKind::Metadata => "metadata",
             ErrorKind::DuplicateNamespace => "duplicate-namespace",
@@ -91,7 +95,9 @@ impl ErrorKind {
     pub fn spec_rule(self) -> &'static str {
         match self {
             ErrorKind::Syntax | ErrorKind::Encoding => "§2",
-            ErrorKind::NotAMapping | ErrorKind::UnsupportedApiVersion => "§1",
+            ErrorKind::NotAMapping | ErrorKind::UnsupportedApiVersion | ErrorKind::PackageKind => {
+                "§1"
+            }
             ErrorKind::InvalidValue => "§2.8",
             ErrorKind::Metadata => "§2.1",
             ErrorKind::DuplicateNamespace => "§2.2",

@@ -152,6 +152,47 @@ impl Test {
         cmd
     }
 
+    /// Run, killing the process if it has not finished within `limit` (a
+    /// test of something that could block): then the [`Run`]'s code is
+    /// `None`.
+    pub fn run_within(self, limit: Duration) -> Run {
+        let start = Instant::now();
+        let mut child = self
+            .command()
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("the binary runs");
+        drop(child.stdin.take());
+        let drain = |mut r: Box<dyn std::io::Read + Send>| {
+            std::thread::spawn(move || {
+                let mut s = Vec::new();
+                let _ = r.read_to_end(&mut s);
+                String::from_utf8(s).expect("UTF-8 output")
+            })
+        };
+        let out = drain(Box::new(child.stdout.take().expect("piped")));
+        let err = drain(Box::new(child.stderr.take().expect("piped")));
+        let code = loop {
+            if let Some(status) = child.try_wait().expect("wait") {
+                break status.code();
+            }
+            if start.elapsed() > limit {
+                let _ = child.kill();
+                let _ = child.wait();
+                break None;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        Run {
+            code,
+            stdout: out.join().expect("stdout reader"),
+            stderr: err.join().expect("stderr reader"),
+            elapsed: start.elapsed(),
+            _dir: self.dir,
+        }
+    }
+
     /// Run to completion.
     pub fn run(self) -> Run {
         let start = Instant::now();

@@ -21,3 +21,4 @@ mod harness;
 mod render;
 mod report;
 mod robustness;
+mod walk;
