@@ -4,7 +4,7 @@
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use clap_complete::Shell;
-use egress_render::{Mode, Options, Release};
+use egress_render::{Mode, ObjectSet, Options, Release};
 use std::path::PathBuf;
 
 /// Render the egress rules of UDS Core Package resources to the Istio
@@ -34,6 +34,13 @@ pub struct Cli {
 
     #[command(flatten)]
     pub render: RenderArgs,
+
+    /// Which objects to render: all; only the package-owned ones (in each
+    /// Package's namespace, exact from part of a fleet: a team's job);
+    /// or only the shared ones (waypoint, per-host objects: render them
+    /// from the whole fleet, in the platform's job).
+    #[arg(long, value_enum, default_value_t = ObjectsArg::All)]
+    pub objects: ObjectsArg,
 
     /// Output format.
     #[arg(short = 'o', long = "output", value_enum, default_value_t = Format::Yaml)]
@@ -133,6 +140,18 @@ pub enum ModeArg {
     Sidecar,
 }
 
+/// `--objects`.
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum ObjectsArg {
+    /// Every object.
+    All,
+    /// The objects in each Package's namespace.
+    Package,
+    /// The waypoint and the per-host objects shared by the Packages of a
+    /// mode.
+    Shared,
+}
+
 /// `-o/--output`.
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
 pub enum Format {
@@ -140,6 +159,20 @@ pub enum Format {
     Yaml,
     /// One JSON `List`.
     Json,
+}
+
+impl Cli {
+    /// The library's options for the main command.
+    pub fn options(&self) -> Options {
+        Options {
+            objects: match self.objects {
+                ObjectsArg::All => ObjectSet::All,
+                ObjectsArg::Package => ObjectSet::Package,
+                ObjectsArg::Shared => ObjectSet::Shared,
+            },
+            ..self.render.options()
+        }
+    }
 }
 
 impl RenderArgs {
@@ -160,6 +193,7 @@ impl RenderArgs {
             shared_generation: self.shared_generation,
             gateway_ports: self.gateway_ports.clone(),
             network_policies: !self.no_network_policies,
+            objects: ObjectSet::All,
         }
     }
 }

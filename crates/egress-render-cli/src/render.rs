@@ -84,7 +84,7 @@ fn render(cli: &Cli) -> Option<Output> {
     if !cli.quiet {
         output::each(&notes);
     }
-    let options = cli.render.options();
+    let options = cli.options();
     let result = parsed.render(&options);
     // Packages that render although another input did not parse still get
     // their warnings printed, as the CLI did before `Parsed::render`: a

@@ -301,3 +301,93 @@ fn a_misspelt_package_kind_is_an_error_with_did_you_mean() {
         .stdout("")
         .stderr("");
 }
+
+/// A monorepo of three teams, each with ambient and sidecar Packages, some
+/// hosts shared across teams.
+fn monorepo() -> TempDir {
+    let dir = TempDir::new();
+    let teams = [
+        ("a", ["api.stripe.com", "github.com"]),
+        ("b", ["github.com", "login.example.com"]),
+        ("c", ["api.stripe.com", "pypi.org"]),
+    ];
+    for (team, hosts) in teams {
+        for (i, host) in hosts.iter().enumerate() {
+            let (mode, who) = if i == 0 {
+                ("ambient", "serviceAccount: app")
+            } else {
+                ("sidecar", "selector: {app: web}")
+            };
+            let text = format!(
+                "apiVersion: uds.dev/v1alpha1\nkind: Package\nmetadata: {{name: app{i}, namespace: team-{team}-{i}}}\nspec:\n  network:\n    serviceMesh: {{mode: {mode}}}\n    allow:\n      - {{direction: Egress, remoteHost: {host}, port: 443, {who}}}\n      - {{direction: Egress, remoteHost: shared.example.com, port: 443, selector: {{app: x}}}}\n"
+            );
+            dir.write(&format!("teams/{team}/app{i}.yaml"), text);
+        }
+    }
+    dir
+}
+
+#[test]
+fn per_team_package_objects_concatenated_equal_the_fleets_package_objects() {
+    let dir = monorepo();
+    for release in ["1.11", "0.58"] {
+        let fleet = |objects: &str| {
+            let r = run_in(
+                &dir,
+                &["teams", "--uds-core", release, "--objects", objects],
+            );
+            r.status(0);
+            r.stdout.clone()
+        };
+        let (all, package, shared) = (fleet("all"), fleet("package"), fleet("shared"));
+        assert!(!package.is_empty() && !shared.is_empty(), "{release}");
+        // The whole render is its package-owned part, then its shared part.
+        assert_eq!(all, format!("{package}{shared}"), "{release}");
+        let mut per_team = String::new();
+        for team in ["a", "b", "c"] {
+            let path = format!("teams/{team}");
+            let r = run_in(
+                &dir,
+                &[&path, "--uds-core", release, "--objects", "package"],
+            );
+            r.status(0);
+            per_team.push_str(&r.stdout);
+        }
+        assert_eq!(per_team, package, "{release}");
+        // One team's shared objects are not the fleet's: they need it whole.
+        let r = run_in(
+            &dir,
+            &["teams/a", "--uds-core", release, "--objects", "shared"],
+        );
+        r.status(0);
+        assert_ne!(r.stdout, shared, "{release}");
+    }
+}
+
+#[test]
+fn objects_package_has_no_shared_object_and_shared_no_package_one() {
+    let dir = monorepo();
+    let r = run_in(&dir, &["teams", "--objects", "shared", "-o", "json"]);
+    r.status(0);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).expect("JSON");
+    let namespaces: Vec<&str> = v["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|m| m["metadata"]["namespace"].as_str().expect("namespace"))
+        .collect();
+    assert!(
+        namespaces.iter().all(|ns| !ns.starts_with("team-")),
+        "{namespaces:?}"
+    );
+    let r = run_in(&dir, &["teams", "--objects", "package", "-o", "json"]);
+    r.status(0);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).expect("JSON");
+    assert!(v["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .all(|m| m["metadata"]["namespace"]
+            .as_str()
+            .is_some_and(|ns| ns.starts_with("team-"))));
+}
