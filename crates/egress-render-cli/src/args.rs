@@ -2,6 +2,7 @@
 //! `man`, their options and value parsers. Parsing only; what the commands
 //! do is in `render`, `report` and `extras`.
 
+use crate::output::MessageFormat;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use clap_complete::Shell;
 use egress_render::{Mode, ObjectSet, Options, Release};
@@ -59,6 +60,11 @@ pub struct Cli {
     /// exit 1. The GitOps CI gate.
     #[arg(long, value_name = "FILE", value_hint = clap::ValueHint::FilePath)]
     pub check: Option<PathBuf>,
+
+    /// Write the output to FILE instead of standard output, atomically and
+    /// only on success: on any error FILE is left as it was.
+    #[arg(long, value_name = "FILE", value_hint = clap::ValueHint::FilePath, conflicts_with = "check")]
+    pub write: Option<PathBuf>,
 }
 
 /// Subcommands. A file literally named like one is given as a path:
@@ -103,6 +109,11 @@ pub struct RenderArgs {
     /// Leave out the NetworkPolicy of each remoteHost rule.
     #[arg(long)]
     pub no_network_policies: bool,
+
+    /// How to print errors, warnings and notes on stderr: human, json (one
+    /// object per line) or sarif (a SARIF 2.1.0 log, for code scanning).
+    #[arg(long, value_enum, value_name = "FORMAT", default_value_t = MessageFormat::Human)]
+    pub message_format: MessageFormat,
 
     /// Skip what GLOB matches when walking a directory (gitignore-style:
     /// `charts/` a directory at any depth, `/legacy` at the top, `*.tmpl.yaml`
@@ -205,9 +216,10 @@ impl RenderArgs {
 /// findings (risks) with their severity and fix. Takes the same inputs and
 /// render options as the main command; invalid input fails the same way.
 ///
-/// Exit status: 0 reported (findings do not fail the run), 1 invalid input
-/// in PATH or in --diff-base (errors on stderr, nothing on stdout), 2 usage
-/// error.
+/// Exit status: 0 reported (findings do not fail the run unless
+/// --fail-on), 1 invalid input in PATH or in --diff-base (errors on stderr,
+/// nothing on stdout) or a finding at or above --fail-on (after the
+/// report), 2 usage error.
 #[derive(Debug, Args)]
 pub struct ReportArgs {
     /// Package YAML files or directories; `-` or none for standard input.
@@ -226,6 +238,11 @@ pub struct ReportArgs {
     /// findings.
     #[arg(long, value_name = "FILE_OR_DIR", value_parser = not_stdin)]
     pub diff_base: Option<PathBuf>,
+
+    /// Exit 1 (after printing the report) when a finding of this severity
+    /// or higher exists; with --diff-base, a new one.
+    #[arg(long, value_enum, value_name = "SEVERITY")]
+    pub fail_on: Option<FailOn>,
 }
 
 /// `--format`.
@@ -237,6 +254,31 @@ pub enum ReportFormat {
     Markdown,
     /// Pretty-printed JSON with stable field names (docs/report.md).
     Json,
+    /// The findings (the new ones with --diff-base) as a SARIF 2.1.0 log,
+    /// for code scanning.
+    Sarif,
+}
+
+/// `report --fail-on`.
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum FailOn {
+    /// High findings only.
+    High,
+    /// Medium or high.
+    Medium,
+    /// Low, medium or high (info never fails).
+    Low,
+}
+
+impl FailOn {
+    /// The least severe severity that fails.
+    pub fn severity(self) -> egress_render::Severity {
+        match self {
+            FailOn::High => egress_render::Severity::High,
+            FailOn::Medium => egress_render::Severity::Medium,
+            FailOn::Low => egress_render::Severity::Low,
+        }
+    }
 }
 
 fn not_stdin(s: &str) -> Result<PathBuf, String> {
@@ -259,6 +301,18 @@ pub enum ExtrasCommand {
         /// The shell to complete in.
         #[arg(value_enum)]
         shell: Shell,
+    },
+    /// Explain an error, warning or note code: what it means, why UDS Core
+    /// or Istio refuses it, and a fix.
+    ///
+    /// For example `egress-render explain invalid-host`. Without CODE,
+    /// list every code.
+    Explain {
+        /// The code, as printed in brackets: `invalid-host`, `port-ignored`.
+        code: Option<String>,
+        /// Print every code's explanation as Markdown (docs/rules.md).
+        #[arg(long, hide = true)]
+        markdown: bool,
     },
     /// Print the man page (roff).
     ///

@@ -9,6 +9,8 @@
 //! symbolic links that leave the directory are skipped (the last with a
 //! note); a file reached twice is read once.
 
+use crate::explain;
+use crate::messages::{Diagnostic, Level};
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 use std::collections::HashSet;
 use std::fmt;
@@ -32,7 +34,6 @@ struct Input {
 #[derive(Debug, Clone)]
 pub struct ReadError {
     /// The path as given (escaped), or `<stdin>`.
-    #[allow(dead_code)] // for the machine-readable messages
     pub file: String,
     /// What went wrong.
     pub message: String,
@@ -208,7 +209,7 @@ fn in_templates(path: &Path) -> bool {
 struct Reader {
     inputs: Vec<Input>,
     errors: Vec<ReadError>,
-    notes: Vec<String>,
+    notes: Vec<Diagnostic>,
     /// The real paths of the files read, so one is read once.
     files: HashSet<PathBuf>,
     /// The real paths of the directories walked, so a loop ends.
@@ -219,6 +220,17 @@ struct Reader {
 }
 
 impl Reader {
+    /// A note that `path` was skipped, and why.
+    fn note(&mut self, path: &Path, why: String) {
+        let file = shown(path);
+        let message = format!("skipped {file}: {why}");
+        let human = format!("note: {message}");
+        self.notes.push(Diagnostic {
+            file: Some(file),
+            ..Diagnostic::new(explain::SKIPPED, Level::Note, message, human)
+        });
+    }
+
     fn error(&mut self, path: &Path, e: &io::Error) {
         let what = shown(path);
         self.errors.push(ReadError {
@@ -289,10 +301,7 @@ impl Reader {
             let Some(name_str) = name.to_str() else {
                 // Not UTF-8: cannot be matched or labelled faithfully.
                 if !name.as_encoded_bytes().starts_with(b".") {
-                    self.notes.push(format!(
-                        "note: skipped {}: the name is not UTF-8",
-                        shown(&entry.path())
-                    ));
+                    self.note(&entry.path(), "the name is not UTF-8".to_string());
                 }
                 continue;
             };
@@ -314,11 +323,8 @@ impl Reader {
                     fs::canonicalize(&path).and_then(|real| Ok((fs::metadata(&real)?, real)));
                 match target {
                     Ok((_, real)) if !real.starts_with(&top.real) => {
-                        self.notes.push(format!(
-                            "note: skipped {}: a symbolic link that leads out of {}",
-                            shown(&path),
-                            top.label
-                        ));
+                        let why = format!("a symbolic link that leads out of {}", top.label);
+                        self.note(&path, why);
                         continue;
                     }
                     Ok((meta, _)) => (meta.is_dir(), meta.is_file()),
@@ -413,7 +419,7 @@ fn read_all(paths: &[PathBuf], walk: &Walk) -> Reader {
 pub struct Loaded {
     pub parsed: egress_render::Parsed,
     pub read_errors: Vec<ReadError>,
-    pub notes: Vec<String>,
+    pub notes: Vec<Diagnostic>,
 }
 
 /// The help of a YAML error in a Helm template.

@@ -62,6 +62,33 @@ pub enum ErrorKind {
 }
 
 impl ErrorKind {
+    /// Every kind, in declaration order.
+    pub const ALL: [ErrorKind; 23] = [
+        ErrorKind::Syntax,
+        ErrorKind::Encoding,
+        ErrorKind::NotAMapping,
+        ErrorKind::UnsupportedApiVersion,
+        ErrorKind::PackageKind,
+        ErrorKind::InvalidValue,
+        ErrorKind::Metadata,
+        ErrorKind::DuplicateNamespace,
+        ErrorKind::ExclusiveFields,
+        ErrorKind::ProtocolWithoutHost,
+        ErrorKind::RemoteHostOnIngress,
+        ErrorKind::WildcardHost,
+        ErrorKind::ServiceAccountMisuse,
+        ErrorKind::RemoteRequired,
+        ErrorKind::InvalidHost,
+        ErrorKind::InvalidServiceAccount,
+        ErrorKind::PortProtocolConflict,
+        ErrorKind::AmbientHostConflict,
+        ErrorKind::GatewayPort,
+        ErrorKind::MetadataLimit,
+        ErrorKind::NameCollision,
+        ErrorKind::NetworkPolicyCollision,
+        ErrorKind::DeniedWarning,
+    ];
+
     /// A short stable code, shown in messages and usable by tools.
     pub fn code(self) -> &'static str {
         match self {
@@ -343,6 +370,29 @@ pub enum WarningKind {
 }
 
 impl WarningKind {
+    /// Every kind, in declaration order.
+    pub const ALL: [WarningKind; 7] = [
+        WarningKind::DeprecatedLabels,
+        WarningKind::PortIgnored,
+        WarningKind::DanglingTarget,
+        WarningKind::DuplicateHostWaypoint,
+        WarningKind::SharedAccess,
+        WarningKind::OverlappingSidecars,
+        WarningKind::NewerRelease,
+    ];
+
+    /// The SPEC section this kind is about, e.g. `§6.2`.
+    pub fn spec_rule(self) -> &'static str {
+        match self {
+            WarningKind::DeprecatedLabels => "§1",
+            WarningKind::PortIgnored => "§4",
+            WarningKind::DanglingTarget | WarningKind::DuplicateHostWaypoint => "§5.1",
+            WarningKind::SharedAccess => "§6.2",
+            WarningKind::OverlappingSidecars => "§6.1",
+            WarningKind::NewerRelease => "§3",
+        }
+    }
+
     /// A short stable code.
     pub fn code(self) -> &'static str {
         match self {
@@ -365,6 +415,10 @@ pub struct Warning {
     pub file: String,
     /// The document's number, from 1.
     pub document: usize,
+    /// The index in a List document's `items`, when the Package is one.
+    pub item: Option<usize>,
+    /// Where the rule (or else the package) starts, when known.
+    pub pos: Option<Pos>,
     /// The package, `namespace/name`.
     pub package: String,
     /// The rule, when one.
@@ -385,9 +439,12 @@ impl Warning {
         message: String,
         help: String,
     ) -> Self {
+        let rule_pos = rule.and_then(|i| pkg.allow.iter().find(|r| r.index == i).map(|r| r.pos));
         Warning {
             file: pkg.source.file.clone(),
             document: pkg.source.document,
+            item: pkg.source.item,
+            pos: rule_pos.or(Some(pkg.source.pos)).filter(|p| p.line > 0),
             package: pkg.id(),
             rule,
             kind,
@@ -401,6 +458,8 @@ impl Warning {
         Warning {
             file: String::new(),
             document: 0,
+            item: None,
+            pos: None,
             package: String::new(),
             rule: None,
             kind,
@@ -414,6 +473,8 @@ impl Warning {
         let mut e = Error::new(ErrorKind::DeniedWarning, self.message).help(self.help);
         e.file = self.file;
         e.document = self.document;
+        e.item = self.item;
+        e.pos = self.pos;
         e.package = (!self.package.is_empty()).then_some(self.package);
         e.rule = self.rule;
         e

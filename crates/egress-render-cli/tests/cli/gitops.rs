@@ -481,3 +481,76 @@ fn committed_examples_pass_their_own_check() {
         r.stderr("");
     }
 }
+
+/// The names in `dir`, sorted (temporary files included).
+fn entries(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn write_replaces_the_file_with_the_output_on_success() {
+    let dir = workdir(&[("pkg.yaml", SIDECAR), ("out/egress.yaml", "old\n")]);
+    let expected = run_in(&dir, &["pkg.yaml"]).stdout;
+    let r = run_in(&dir, &["pkg.yaml", "--write", "out/egress.yaml"]);
+    r.status(0).stdout("").stderr("");
+    assert_eq!(
+        fs::read_to_string(dir.join("out/egress.yaml")).unwrap(),
+        expected
+    );
+    assert_eq!(entries(&dir.join("out")), ["egress.yaml"]);
+    // A new file, and JSON.
+    let r = run_in(&dir, &["pkg.yaml", "-o", "json", "--write", "out/new.json"]);
+    r.status(0).stdout("");
+    assert!(fs::read_to_string(dir.join("out/new.json"))
+        .unwrap()
+        .starts_with("{\n  \"apiVersion\": \"v1\""));
+    // What --write wrote passes --check.
+    run_in(&dir, &["pkg.yaml", "--check", "out/egress.yaml"]).status(0);
+}
+
+#[test]
+fn write_leaves_the_file_untouched_on_any_error() {
+    let dir = workdir(&[
+        ("pkg.yaml", SIDECAR),
+        (
+            "bad.yaml",
+            &SIDECAR.replace("httpbin.org", "https://httpbin.org"),
+        ),
+        ("out/egress.yaml", "committed\n"),
+    ]);
+    // Invalid input.
+    let r = run_in(&dir, &["bad.yaml", "--write", "out/egress.yaml"]);
+    r.status(1).stdout("").stderr_contains("invalid-host");
+    // A denied warning.
+    fs::write(dir.join("warns.yaml"), port_ignored()).unwrap();
+    let r = run_in(
+        &dir,
+        &[
+            "warns.yaml",
+            "--deny-warnings",
+            "--write",
+            "out/egress.yaml",
+        ],
+    );
+    r.status(1).stderr_contains("port-ignored");
+    // An unreadable input.
+    run_in(&dir, &["missing.yaml", "--write", "out/egress.yaml"]).status(1);
+    assert_eq!(
+        fs::read_to_string(dir.join("out/egress.yaml")).unwrap(),
+        "committed\n"
+    );
+    assert_eq!(entries(&dir.join("out")), ["egress.yaml"]);
+    // A directory that does not exist: an error, nothing created.
+    let r = run_in(&dir, &["pkg.yaml", "--write", "nowhere/egress.yaml"]);
+    r.status(1)
+        .stdout("")
+        .stderr_contains("error: --write: cannot write nowhere/egress.yaml");
+    assert!(!dir.join("nowhere").exists());
+    // With --check: a usage error.
+    run_in(&dir, &["pkg.yaml", "--check", "a", "--write", "b"]).status(2);
+}

@@ -18,6 +18,7 @@ mod docs;
 mod errors;
 mod gitops;
 mod harness;
+mod messages;
 mod render;
 mod report;
 mod robustness;
