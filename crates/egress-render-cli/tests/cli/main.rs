@@ -13,6 +13,7 @@
 //! - `robustness`: hostile and huge input (the biggest cases are
 //!   `#[ignore]`d: `just stress`).
 
+mod ci_jobs;
 mod conformance;
 mod docs;
 mod errors;

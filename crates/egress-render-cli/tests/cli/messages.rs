@@ -26,7 +26,7 @@ fn sarif_validator() -> jsonschema::Validator {
 }
 
 /// Assert `text` is a valid SARIF 2.1.0 log; the log.
-fn valid_sarif(text: &str) -> Value {
+pub fn valid_sarif(text: &str) -> Value {
     let log: Value = serde_json::from_str(text).expect("SARIF is JSON");
     let validator = sarif_validator();
     let errors: Vec<String> = validator
