@@ -19,7 +19,7 @@ use std::path::PathBuf;
 #[derive(Debug, Parser)]
 #[command(
     name = "egress-render",
-    version,
+    version = env!("EGRESS_RENDER_VERSION"),
     max_term_width = 100,
     args_conflicts_with_subcommands = true
 )]

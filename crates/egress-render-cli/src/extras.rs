@@ -16,7 +16,10 @@ pub fn run(command: &ExtrasCommand) -> anyhow::Result<ExitCode> {
     let mut out = Vec::new();
     match command {
         ExtrasCommand::Completions { shell } => {
-            clap_complete::generate(*shell, &mut cmd, "egress-render", &mut out);
+            clap_complete::generate(*shell, &mut cmd, BIN, &mut out);
+            if *shell == clap_complete::Shell::Bash {
+                out = bash_subcommands_fixed(&out);
+            }
         }
         ExtrasCommand::Man => clap_mangen::Man::new(cmd)
             .render(&mut out)
@@ -52,4 +55,26 @@ pub fn run(command: &ExtrasCommand) -> anyhow::Result<ExitCode> {
     }
     output::stdout(|w| w.write_all(&out))?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// The binary's name.
+const BIN: &str = "egress-render";
+
+/// clap_complete's bash script names a subcommand's state two ways for a
+/// binary with a hyphen: the loop over the words sets
+/// `egress__render__subcmd__report`, while the `case` that completes it
+/// expects `egress__subcmd__render__subcmd__report`, so nothing completes
+/// after a subcommand. Rename the second form to the first.
+fn bash_subcommands_fixed(script: &[u8]) -> Vec<u8> {
+    let text = String::from_utf8_lossy(script);
+    let set = BIN.replace('-', "__");
+    let expected = BIN.replace('-', "__subcmd__");
+    if set == expected {
+        return script.to_vec();
+    }
+    text.replace(
+        &format!("{expected}__subcmd__"),
+        &format!("{set}__subcmd__"),
+    )
+    .into_bytes()
 }
