@@ -45,6 +45,16 @@ fn json_lines(run: &Run) -> Vec<Value> {
         .collect()
 }
 
+/// Run `test` with `--message-format json`: it fails with nothing on
+/// stdout and one message, returned.
+fn the_json_error(test: Test) -> Value {
+    let r = test.args(["--message-format", "json"]).run();
+    r.status(1).stdout("");
+    let lines = json_lines(&r);
+    assert_eq!(lines.len(), 1, "{}", r.stderr);
+    lines.into_iter().next().unwrap()
+}
+
 const SIDECAR_PORT_IGNORED: &str = "\
 apiVersion: uds.dev/v1alpha1
 kind: Package
@@ -61,17 +71,7 @@ spec:
 
 #[test]
 fn json_messages_are_one_object_per_line_with_every_field() {
-    let r = Test::new()
-        .args([
-            "fixtures/error-10-host-url.yaml",
-            "--message-format",
-            "json",
-        ])
-        .run();
-    r.status(1).stdout("");
-    let lines = json_lines(&r);
-    assert_eq!(lines.len(), 1, "{}", r.stderr);
-    let v = &lines[0];
+    let v = &the_json_error(Test::new().arg("fixtures/error-10-host-url.yaml"));
     assert_eq!(v["code"], "invalid-host");
     assert_eq!(v["rule"], "§2.10");
     assert_eq!(v["severity"], "error");
@@ -140,24 +140,15 @@ fn json_read_errors_notes_and_drift_are_messages_too() {
     assert_eq!(v["code"], "read");
     assert_eq!(v["file"], "no-such-dir");
 
-    let r = Test::new()
-        .file("pkg.yaml", SIDECAR_PORT_IGNORED)
-        .file("rendered.yaml", "stale\n")
-        .args([
-            "pkg.yaml",
-            "-q",
-            "--check",
-            "rendered.yaml",
-            "--message-format",
-            "json",
-        ])
-        .run();
-    r.status(1).stdout("");
-    let lines = json_lines(&r);
-    assert_eq!(lines.len(), 1, "{}", r.stderr);
-    assert_eq!(lines[0]["code"], "drift");
-    assert_eq!(lines[0]["file"], "rendered.yaml");
-    assert!(lines[0]["diff"].as_str().unwrap().contains("-stale\n"));
+    let drift = the_json_error(
+        Test::new()
+            .file("pkg.yaml", SIDECAR_PORT_IGNORED)
+            .file("rendered.yaml", "stale\n")
+            .args(["pkg.yaml", "-q", "--check", "rendered.yaml"]),
+    );
+    assert_eq!(drift["code"], "drift");
+    assert_eq!(drift["file"], "rendered.yaml");
+    assert!(drift["diff"].as_str().unwrap().contains("-stale\n"));
 }
 
 #[test]
