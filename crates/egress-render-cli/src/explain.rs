@@ -14,6 +14,8 @@ pub const DRIFT: &str = "drift";
 pub const IO: &str = "io";
 /// A directory walk skipped a symbolic link out of the tree.
 pub const SKIPPED: &str = "skipped";
+/// `report --fail-on`: findings at or above the severity.
+pub const FINDINGS: &str = "findings";
 
 /// One code's page.
 pub struct Entry {
@@ -38,6 +40,7 @@ pub fn codes() -> Vec<(&'static str, Level)> {
         (READ, Level::Error),
         (DRIFT, Level::Error),
         (IO, Level::Error),
+        (FINDINGS, Level::Error),
         (SKIPPED, Level::Note),
     ];
     errors.chain(warnings).chain(cli).collect()
@@ -414,6 +417,15 @@ pub static ENTRIES: &[Entry] = &[
         why: "A partial rendering must not be mistaken for a whole one; with `--write` the file is left as it was.",
         before: "$ egress-render packages --write /read-only/egress.yaml",
         after: "$ egress-render packages --write rendered/egress.yaml",
+    },
+    Entry {
+        code: FINDINGS,
+        level: Level::Error,
+        title: "report --fail-on: findings at or above the severity",
+        meaning: "The egress audit found risks of the `--fail-on` severity or higher (with `--diff-base`, new ones); the report above lists them, each with its fix.",
+        why: "The CI gate chose to fail on such risks, such as cleartext egress (`cleartext-http`) or a whole namespace admitted (`unscoped-identity`); see docs/report.md.",
+        before: "- {direction: Egress, remoteHost: a.example.com, remoteProtocol: HTTP, port: 80}",
+        after: "- {direction: Egress, remoteHost: a.example.com, port: 443, serviceAccount: app}",
     },
     Entry {
         code: SKIPPED,

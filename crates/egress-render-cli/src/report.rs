@@ -7,7 +7,7 @@
 use crate::args::{ReportArgs, ReportFormat};
 use crate::messages::{self, Diagnostic, Level, SarifRule};
 use crate::report_text::Layout;
-use crate::{input, output};
+use crate::{explain, input, output};
 use egress_render::{Finding, Report, Severity};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -48,9 +48,16 @@ pub fn run(args: &ReportArgs) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     let which = if args.diff_base.is_some() { "new " } else { "" };
-    output::summary(format_args!(
-        "error: {failing} {which}finding(s) of severity {} or higher (--fail-on)\n",
+    let message = format!(
+        "{failing} {which}finding(s) of severity {} or higher (--fail-on)",
         threshold.as_str()
+    );
+    let human = format!("error: {message}");
+    output::fatal(Diagnostic::new(
+        explain::FINDINGS,
+        Level::Error,
+        message,
+        human,
     ));
     Ok(ExitCode::from(1))
 }

@@ -260,6 +260,10 @@ fn report_fail_on_fails_at_or_above_the_severity() {
     r.status(1)
         .stdout_contains("cleartext-http")
         .stderr_contains("finding(s) of severity high or higher (--fail-on)");
+    let r = report(&["pkg.yaml", "--fail-on", "high", "--message-format", "json"]);
+    r.status(1);
+    let v: Value = serde_json::from_str(r.stderr.trim()).expect("one JSON message");
+    assert_eq!(v["code"], "findings");
     // With --diff-base, only new findings count: none here.
     report(&["pkg.yaml", "--diff-base", "base.yaml", "--fail-on", "low"]).status(0);
     // Without --fail-on, findings never fail the run.
@@ -343,7 +347,7 @@ fn all_codes() -> Vec<String> {
         .filter(|code| !code.starts_with('§'))
         .collect();
     codes.dedup();
-    codes.extend(["read", "drift", "io", "skipped"].map(String::from));
+    codes.extend(["read", "drift", "io", "findings", "skipped"].map(String::from));
     codes
 }
 
