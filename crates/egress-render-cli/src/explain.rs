@@ -271,8 +271,8 @@ pub static ENTRIES: &[Entry] = &[
         title: "one host:port asked for with two protocols",
         meaning: "In one Package, or across Packages of one mode, the same `host:port` is `TLS` in one rule and `HTTP` in another. The message names every package.",
         why: "Istio serves one protocol per host and port; which one wins depends on the operator's reconcile order, and from 0.59 one such ambient conflict stops the whole ambient reconcile.",
-        before: "- {direction: Egress, remoteHost: example.com, port: 8080, remoteProtocol: HTTP}\n- {direction: Egress, remoteHost: example.com, port: 8080}",
-        after: "- {direction: Egress, remoteHost: example.com, port: 8080, remoteProtocol: HTTP}",
+        before: "- {direction: Egress, remoteHost: example.com, port: 8080, remoteProtocol: HTTP, description: api}\n- {direction: Egress, remoteHost: example.com, port: 8080, description: admin}",
+        after: "- {direction: Egress, remoteHost: example.com, port: 8080, remoteProtocol: HTTP, description: api}",
     },
     Entry {
         code: "ambient-port-sets",
@@ -307,8 +307,8 @@ pub static ENTRIES: &[Entry] = &[
         title: "two rendered objects share kind, namespace and name",
         meaning: "Generated names keep only `a-z` and `0-9`, so hosts such as `a.b.com` and `a-b.com` both become `ambient-se-a-b-com`.",
         why: "The operator would silently keep only one of the two objects.",
-        before: "- {direction: Egress, remoteHost: a.b.com}\n- {direction: Egress, remoteHost: a-b.com}",
-        after: "- {direction: Egress, remoteHost: a.b.com}",
+        before: "- {direction: Egress, remoteHost: a.b.com, description: a}\n- {direction: Egress, remoteHost: a-b.com, description: b}",
+        after: "- {direction: Egress, remoteHost: a.b.com, description: a}",
     },
     Entry {
         code: "network-policy-name",
@@ -352,8 +352,8 @@ pub static ENTRIES: &[Entry] = &[
         title: "before 0.59, an AuthorizationPolicy that targets a ServiceEntry that does not exist",
         meaning: "With the per-package ambient layout, a host listed by two rules with different ports gets one ServiceEntry named after all its ports, while each rule's policy targets a name made from its own ports.",
         why: "The policy attaches to nothing, so no identity restriction applies to that host.",
-        before: "- {direction: Egress, remoteHost: a.example.com, port: 443, serviceAccount: web}\n- {direction: Egress, remoteHost: a.example.com, port: 8443, serviceAccount: jobs}",
-        after: "- {direction: Egress, remoteHost: a.example.com, ports: [443, 8443], serviceAccount: web}\n- {direction: Egress, remoteHost: a.example.com, ports: [443, 8443], serviceAccount: jobs}",
+        before: "- {direction: Egress, remoteHost: a.example.com, port: 443, serviceAccount: web, description: web}\n- {direction: Egress, remoteHost: a.example.com, port: 8443, serviceAccount: jobs, description: jobs}",
+        after: "- {direction: Egress, remoteHost: a.example.com, ports: [443, 8443], serviceAccount: web, description: web}\n- {direction: Egress, remoteHost: a.example.com, ports: [443, 8443], serviceAccount: jobs, description: jobs}",
     },
     Entry {
         code: "duplicate-host-waypoint",
@@ -380,7 +380,7 @@ pub static ENTRIES: &[Entry] = &[
         meaning: "Two selectors that can match one pod, or two namespace-wide Sidecars (`-default` and `selector: {}`).",
         why: "Istio applies either of two Sidecars that select one pod, unpredictably.",
         before: "- {direction: Egress, remoteHost: a.example.com, selector: {app: web}}\n- {direction: Egress, remoteHost: b.example.com, selector: {tier: front}}",
-        after: "- {direction: Egress, remoteHost: a.example.com, selector: {app: web}}\n- {direction: Egress, remoteHost: b.example.com, selector: {app: web}}",
+        after: "- {direction: Egress, remoteHost: a.example.com, selector: {app: web}, description: a}\n- {direction: Egress, remoteHost: b.example.com, selector: {app: web}, description: b}",
     },
     Entry {
         code: "newer-release",

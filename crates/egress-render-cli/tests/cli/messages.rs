@@ -404,3 +404,85 @@ fn docs_rules_md_has_every_code_and_is_current() {
          EGRESS_RENDER_BLESS=1 cargo test -p egress-render-cli --test cli rules_md"
     );
 }
+
+/// The `(before, after)` YAML of `code`'s section in docs/rules.md.
+fn rules_example(page: &str, code: &str) -> (String, String) {
+    let start = page
+        .find(&format!("\n## {code}\n"))
+        .unwrap_or_else(|| panic!("no section {code}"));
+    let section = &page[start + 1..];
+    let section = &section[..section[3..].find("\n## ").map_or(section.len(), |i| i + 3)];
+    let mut blocks = section
+        .split("```yaml\n")
+        .skip(1)
+        .map(|b| b.split("\n```").next().expect("a closed block").to_string());
+    (
+        blocks.next().expect("before"),
+        blocks.next().expect("after"),
+    )
+}
+
+/// An example's rules: as written, or the items under its `allow:`.
+fn rules_of(example: &str) -> String {
+    match example.strip_prefix("allow:\n") {
+        Some(items) => items
+            .lines()
+            .map(|l| l.strip_prefix("  ").unwrap_or(l))
+            .collect::<Vec<_>>()
+            .join("\n"),
+        None => example.to_string(),
+    }
+}
+
+/// The codes `egress-render` prints for a Package of `mode` with `rules`.
+fn codes_for(mode: &str, release: &str, rules: &str) -> String {
+    let rules: String = rules.lines().map(|l| format!("      {l}\n")).collect();
+    let package = format!(
+        "apiVersion: uds.dev/v1alpha1\nkind: Package\nmetadata: {{name: a, namespace: b}}\nspec:\n  network:\n    serviceMesh: {{mode: {mode}}}\n    allow:\n{rules}"
+    );
+    let r = Test::new()
+        .args(["--uds-core", release, "-"])
+        .stdin(package)
+        .run();
+    r.stderr
+        .lines()
+        .filter(|l| l.starts_with("error[") || l.starts_with("warning["))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn the_rules_examples_show_the_problem_and_its_fix() {
+    let page = std::fs::read_to_string(repo().join("docs/rules.md")).expect("docs/rules.md");
+    // The sections whose examples are a Package's allow rules.
+    let cases = [
+        ("invalid-value", "ambient", "1.11"),
+        ("exclusive-fields", "ambient", "1.11"),
+        ("remote-protocol", "ambient", "1.11"),
+        ("remote-host-on-ingress", "ambient", "1.11"),
+        ("remote-required", "ambient", "1.11"),
+        ("port-protocol-conflict", "ambient", "1.11"),
+        ("name-collision", "ambient", "1.11"),
+        ("network-policy-name", "ambient", "1.11"),
+        ("deprecated-labels", "ambient", "1.11"),
+        ("port-ignored", "ambient", "1.11"),
+        ("dangling-target", "ambient", "0.58"),
+        ("shared-access", "sidecar", "1.11"),
+        ("overlapping-sidecars", "sidecar", "1.11"),
+    ];
+    for (code, mode, release) in cases {
+        let (before, after) = rules_example(&page, code);
+        let printed = codes_for(mode, release, &rules_of(&before));
+        assert!(
+            printed.contains(&format!(" {code}]")) || printed.contains(&format!("[{code}]")),
+            "{code}: the before example prints {printed:?}"
+        );
+        if after.starts_with("- ") || after.starts_with("allow:") {
+            let printed = codes_for(mode, release, &rules_of(&after));
+            assert!(
+                !printed.contains(&format!(" {code}]")) && !printed.contains(&format!("[{code}]")),
+                "{code}: the after example still prints {printed:?}"
+            );
+        }
+    }
+}
