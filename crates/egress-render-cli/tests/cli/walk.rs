@@ -391,3 +391,18 @@ fn objects_package_has_no_shared_object_and_shared_no_package_one() {
             .as_str()
             .is_some_and(|ns| ns.starts_with("team-"))));
 }
+
+#[test]
+fn report_and_its_diff_base_are_capped_too() {
+    let dir = TempDir::new();
+    dir.write("pkg.yaml", package("a", "team-a", "a.example.com"));
+    let r = run_in(&dir, &["report", "pkg.yaml", "--diff-base", "/dev/zero"]);
+    r.status(1)
+        .stdout("")
+        .stderr_contains("error: /dev/zero is more than the 256 MiB limit per file")
+        .stderr_contains("problem(s) found in --diff-base");
+    let r = run_in(&dir, &["report", "/dev/zero"]);
+    r.status(1)
+        .stdout("")
+        .stderr_contains("error: /dev/zero is more than the 256 MiB limit per file");
+}
