@@ -54,7 +54,7 @@ pub fn against_file(file: &Path, rendered: &str) -> anyhow::Result<ExitCode> {
 /// and `git apply`, so the diff also applies to the file as it is.
 fn unified_diff(file: &Path, committed: &[u8], rendered: &str) -> String {
     let committed = String::from_utf8_lossy(committed);
-    let name = file.display().to_string();
+    let name = crate::input::shown(file);
     // Patience anchors on unique lines (object names), so a fleet-wide change
     // diffs fast: 2,000 packages with every ServiceEntry changed took 41 s
     // with plain Myers, well under 1 s this way. A committed file unrelated
