@@ -2,22 +2,24 @@
 //! `man`, their options and value parsers. Parsing only; what the commands
 //! do is in `render`, `report` and `extras`.
 
+use crate::output::MessageFormat;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use clap_complete::Shell;
-use egress_render::{Mode, Options, Release};
+use egress_render::{Mode, ObjectSet, Options, Release};
 use std::path::PathBuf;
 
 /// Render the egress rules of UDS Core Package resources to the Istio
 /// manifests UDS Core would create, offline.
 ///
 /// Reads YAML from files, directories (their *.yaml and *.yml, recursively,
-/// in sorted order) or standard input (`-`, or no PATH), and prints the
+/// in sorted order, skipping hidden entries and symbolic links out of the
+/// directory) or standard input (`-`, or no PATH), and prints the
 /// manifests. Exit status: 0 rendered, 1 invalid input or conflicting
 /// packages (errors on stderr, nothing on stdout), 2 usage error.
 #[derive(Debug, Parser)]
 #[command(
     name = "egress-render",
-    version,
+    version = env!("EGRESS_RENDER_VERSION"),
     max_term_width = 100,
     args_conflicts_with_subcommands = true
 )]
@@ -33,6 +35,13 @@ pub struct Cli {
 
     #[command(flatten)]
     pub render: RenderArgs,
+
+    /// Which objects to render: all; only the package-owned ones (in each
+    /// Package's namespace, exact from part of a fleet: a team's job);
+    /// or only the shared ones (waypoint, per-host objects: render them
+    /// from the whole fleet, in the platform's job).
+    #[arg(long, value_enum, default_value_t = ObjectsArg::All)]
+    pub objects: ObjectsArg,
 
     /// Output format.
     #[arg(short = 'o', long = "output", value_enum, default_value_t = Format::Yaml)]
@@ -51,6 +60,11 @@ pub struct Cli {
     /// exit 1. The GitOps CI gate.
     #[arg(long, value_name = "FILE", value_hint = clap::ValueHint::FilePath)]
     pub check: Option<PathBuf>,
+
+    /// Write the output to FILE instead of standard output, atomically and
+    /// only on success: on any error FILE is left as it was.
+    #[arg(long, value_name = "FILE", value_hint = clap::ValueHint::FilePath, conflicts_with = "check")]
+    pub write: Option<PathBuf>,
 }
 
 /// Subcommands. A file literally named like one is given as a path:
@@ -96,6 +110,17 @@ pub struct RenderArgs {
     #[arg(long)]
     pub no_network_policies: bool,
 
+    /// How to print errors, warnings and notes on stderr: human, json (one
+    /// object per line) or sarif (a SARIF 2.1.0 log, for code scanning).
+    #[arg(long, value_enum, value_name = "FORMAT", default_value_t = MessageFormat::Human)]
+    pub message_format: MessageFormat,
+
+    /// Skip what GLOB matches when walking a directory (gitignore-style:
+    /// `charts/` a directory at any depth, `/legacy` at the top, `*.tmpl.yaml`
+    /// a name). Repeatable. Paths named on the command line are always read.
+    #[arg(long, value_name = "GLOB", value_parser = crate::input::exclude_glob)]
+    pub exclude: Vec<String>,
+
     /// Removed: a usage error that says why (never `Some`).
     #[arg(long, hide = true, value_name = "ID", value_parser = removed_unscoped_identity)]
     pub unscoped_identity: Option<String>,
@@ -126,6 +151,18 @@ pub enum ModeArg {
     Sidecar,
 }
 
+/// `--objects`.
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum ObjectsArg {
+    /// Every object.
+    All,
+    /// The objects in each Package's namespace.
+    Package,
+    /// The waypoint and the per-host objects shared by the Packages of a
+    /// mode.
+    Shared,
+}
+
 /// `-o/--output`.
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
 pub enum Format {
@@ -135,7 +172,26 @@ pub enum Format {
     Json,
 }
 
+impl Cli {
+    /// The library's options for the main command.
+    pub fn options(&self) -> Options {
+        Options {
+            objects: match self.objects {
+                ObjectsArg::All => ObjectSet::All,
+                ObjectsArg::Package => ObjectSet::Package,
+                ObjectsArg::Shared => ObjectSet::Shared,
+            },
+            ..self.render.options()
+        }
+    }
+}
+
 impl RenderArgs {
+    /// How to walk directories.
+    pub fn walk(&self) -> crate::input::Walk {
+        crate::input::Walk::new(&self.exclude)
+    }
+
     /// The library's options.
     pub fn options(&self) -> Options {
         Options {
@@ -148,6 +204,7 @@ impl RenderArgs {
             shared_generation: self.shared_generation,
             gateway_ports: self.gateway_ports.clone(),
             network_policies: !self.no_network_policies,
+            objects: ObjectSet::All,
         }
     }
 }
@@ -159,9 +216,10 @@ impl RenderArgs {
 /// findings (risks) with their severity and fix. Takes the same inputs and
 /// render options as the main command; invalid input fails the same way.
 ///
-/// Exit status: 0 reported (findings do not fail the run), 1 invalid input
-/// in PATH or in --diff-base (errors on stderr, nothing on stdout), 2 usage
-/// error.
+/// Exit status: 0 reported (findings do not fail the run unless
+/// --fail-on), 1 invalid input in PATH or in --diff-base (errors on stderr,
+/// nothing on stdout) or a finding at or above --fail-on (after the
+/// report), 2 usage error.
 #[derive(Debug, Args)]
 pub struct ReportArgs {
     /// Package YAML files or directories; `-` or none for standard input.
@@ -180,6 +238,11 @@ pub struct ReportArgs {
     /// findings.
     #[arg(long, value_name = "FILE_OR_DIR", value_parser = not_stdin)]
     pub diff_base: Option<PathBuf>,
+
+    /// Exit 1 (after printing the report) when a finding of this severity
+    /// or higher exists; with --diff-base, a new one.
+    #[arg(long, value_enum, value_name = "SEVERITY")]
+    pub fail_on: Option<FailOn>,
 }
 
 /// `--format`.
@@ -191,6 +254,31 @@ pub enum ReportFormat {
     Markdown,
     /// Pretty-printed JSON with stable field names (docs/report.md).
     Json,
+    /// The findings (the new ones with --diff-base) as a SARIF 2.1.0 log,
+    /// for code scanning.
+    Sarif,
+}
+
+/// `report --fail-on`.
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum FailOn {
+    /// High findings only.
+    High,
+    /// Medium or high.
+    Medium,
+    /// Low, medium or high (info never fails).
+    Low,
+}
+
+impl FailOn {
+    /// The least severe severity that fails.
+    pub fn severity(self) -> egress_render::Severity {
+        match self {
+            FailOn::High => egress_render::Severity::High,
+            FailOn::Medium => egress_render::Severity::Medium,
+            FailOn::Low => egress_render::Severity::Low,
+        }
+    }
 }
 
 fn not_stdin(s: &str) -> Result<PathBuf, String> {
@@ -213,6 +301,18 @@ pub enum ExtrasCommand {
         /// The shell to complete in.
         #[arg(value_enum)]
         shell: Shell,
+    },
+    /// Explain an error, warning or note code: what it means, why UDS Core
+    /// or Istio refuses it, and a fix.
+    ///
+    /// For example `egress-render explain invalid-host`. Without CODE,
+    /// list every code.
+    Explain {
+        /// The code, as printed in brackets: `invalid-host`, `port-ignored`.
+        code: Option<String>,
+        /// Print every code's explanation as Markdown (docs/rules.md).
+        #[arg(long, hide = true)]
+        markdown: bool,
     },
     /// Print the man page (roff).
     ///

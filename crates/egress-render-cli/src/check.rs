@@ -1,9 +1,10 @@
 //! `--check FILE` (SPEC §7): the GitOps CI gate. Compare what was rendered
 //! with the committed, pre-rendered FILE; on drift, show a unified diff.
 
+use crate::explain;
+use crate::messages::{Diagnostic, Level};
 use crate::output;
 use similar::{Algorithm, TextDiff};
-use std::io;
 use std::path::Path;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -15,22 +16,36 @@ const DIFF_TIMEOUT: Duration = Duration::from_secs(2);
 /// nothing. Different: a unified diff on stderr (the committed file as
 /// `---`, the rendered output as `+++`) and exit 1. Unreadable: an error.
 pub fn against_file(file: &Path, rendered: &str) -> anyhow::Result<ExitCode> {
-    let committed = std::fs::read(file).map_err(|e| {
-        let help = if e.kind() == io::ErrorKind::NotFound {
-            "\n  = help: render it first: run the same command without --check and save its standard output as that file, then commit it"
-        } else {
-            ""
-        };
-        anyhow::anyhow!("--check: cannot read {}: {e}{help}", file.display())
-    })?;
+    let committed = match crate::input::read_path(file) {
+        Ok(bytes) => bytes,
+        Err(mut e) => {
+            e.message = format!("--check: {}", e.message);
+            e.help = (!file.exists()).then(|| "render it first: run the same command without --check and save its standard output as that file, then commit it".to_string());
+            output::fatal(Diagnostic::read(&e));
+            return Ok(ExitCode::from(1));
+        }
+    };
     if committed == rendered.as_bytes() {
         return Ok(ExitCode::SUCCESS);
     }
-    output::stderr(unified_diff(file, &committed, rendered));
-    output::stderr(format_args!(
-        "error: {} is not what egress-render renders now (diff above: - committed, + rendered)\n  = help: re-render it: run the same command without --check and save its standard output as that file\n",
-        file.display()
-    ));
+    let name = crate::input::shown(file);
+    let diff = unified_diff(file, &committed, rendered);
+    let message = format!(
+        "{name} is not what egress-render renders now (diff above: - committed, + rendered)"
+    );
+    let help = "re-render it: run the same command without --check and save its standard output as that file";
+    let human = format!("{diff}error: {message}\n  = help: {help}");
+    output::fatal(Diagnostic {
+        file: Some(name.clone()),
+        help: Some(help.to_string()),
+        diff: Some(diff),
+        ..Diagnostic::new(
+            explain::DRIFT,
+            Level::Error,
+            message.replace(" (diff above: - committed, + rendered)", ""),
+            human,
+        )
+    });
     Ok(ExitCode::from(1))
 }
 
@@ -39,7 +54,7 @@ pub fn against_file(file: &Path, rendered: &str) -> anyhow::Result<ExitCode> {
 /// and `git apply`, so the diff also applies to the file as it is.
 fn unified_diff(file: &Path, committed: &[u8], rendered: &str) -> String {
     let committed = String::from_utf8_lossy(committed);
-    let name = file.display().to_string();
+    let name = crate::input::shown(file);
     // Patience anchors on unique lines (object names), so a fleet-wide change
     // diffs fast: 2,000 packages with every ServiceEntry changed took 41 s
     // with plain Myers, well under 1 s this way. A committed file unrelated

@@ -5,8 +5,10 @@
 
 mod args;
 mod check;
+mod explain;
 mod extras;
 mod input;
+mod messages;
 mod output;
 mod render;
 mod report;
@@ -16,16 +18,28 @@ use clap::Parser;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    run().unwrap_or_else(|e| {
-        output::stderr(format_args!("error: {e:#}\n"));
+    let code = run().unwrap_or_else(|e| {
+        output::fatal(messages::Diagnostic::new(
+            explain::IO,
+            messages::Level::Error,
+            format!("{e:#}"),
+            format!("error: {e:#}"),
+        ));
         ExitCode::from(1)
-    })
+    });
+    output::finish();
+    code
 }
 
 /// Parse the arguments and run the command: its exit status, or the I/O
 /// error that stopped it.
 fn run() -> anyhow::Result<ExitCode> {
     let cli = args::Cli::parse();
+    output::set_format(match &cli.command {
+        None => cli.render.message_format,
+        Some(args::Command::Report(args)) => args.render.message_format,
+        Some(args::Command::Extras(_)) => output::MessageFormat::Human,
+    });
     match &cli.command {
         None => render::run(&cli),
         Some(args::Command::Report(args)) => report::run(args),

@@ -2,6 +2,7 @@
 //! manifests or compare them with the committed file (`--check`).
 
 use crate::args::{Cli, Format};
+use crate::messages::Diagnostic;
 use crate::{check, input, output};
 use egress_render::{Rendered, Warning};
 use std::io::{self, Write};
@@ -25,13 +26,17 @@ pub fn run(cli: &Cli) -> anyhow::Result<ExitCode> {
         };
         return check::against_file(file, &text);
     }
-    let written = output::stdout(|w| match &out {
+    let print = |w: &mut dyn Write| match &out {
         // Streamed document by document: the output is never held whole.
         // Rendering has succeeded, so stdout gets no partial output on an
         // input error.
         Output::Yaml(rendered) => write_yaml(rendered, w),
         Output::Text(text) => w.write_all(text.as_bytes()),
-    });
+    };
+    let written = match &cli.write {
+        Some(file) => output::to_file(file, print),
+        None => output::stdout(print),
+    };
     // The process ends here: freeing every object one by one would be
     // wasted work.
     std::mem::forget(out);
@@ -79,8 +84,12 @@ fn render(cli: &Cli) -> Option<Output> {
     let input::Loaded {
         parsed,
         read_errors,
-    } = input::load(&cli.paths);
-    let options = cli.render.options();
+        notes,
+    } = input::load(&cli.paths, &cli.render.walk());
+    if !cli.quiet {
+        notes.into_iter().for_each(output::message);
+    }
+    let options = cli.options();
     let result = parsed.render(&options);
     // Packages that render although another input did not parse still get
     // their warnings printed, as the CLI did before `Parsed::render`: a
@@ -97,12 +106,14 @@ fn render(cli: &Cli) -> Option<Output> {
         Err(_) => &[],
     };
     if !cli.quiet || cli.deny_warnings {
-        output::each(warnings);
+        for w in warnings {
+            output::message(Diagnostic::warning(w, cli.deny_warnings));
+        }
     }
     // Other problems are reported below; the denial alone ends here.
     let other_problems = !read_errors.is_empty() || result.is_err();
     if cli.deny_warnings && !warnings.is_empty() && !other_problems {
-        output::stderr(format_args!(
+        output::summary(format_args!(
             "error: {} warning(s) denied by --deny-warnings\n",
             warnings.len()
         ));

@@ -14,6 +14,8 @@ pub trait Layout {
     fn markdown(&self) -> String;
     /// The library's JSON (`docs/report.md`).
     fn json(&self) -> Result<String, egress_render::Error>;
+    /// The findings: all of a report, the new ones of a diff.
+    fn findings(&self) -> &[Finding];
 }
 
 /// The narrowest table the layout is designed for.
@@ -420,6 +422,10 @@ fn findings_md(findings: &[Finding]) -> Vec<String> {
 // ---- Reports ----
 
 impl Layout for Report {
+    fn findings(&self) -> &[Finding] {
+        &self.findings
+    }
+
     fn table(&self, width: usize) -> String {
         let width = width.max(MIN_WIDTH);
         if self.access.is_empty() {
@@ -515,6 +521,10 @@ fn finding_sections<'a>(
 }
 
 impl Layout for ReportDiff {
+    fn findings(&self) -> &[Finding] {
+        &self.new_findings
+    }
+
     fn table(&self, width: usize) -> String {
         if self.is_empty() {
             return format!("{NO_CHANGE}\n");
@@ -611,7 +621,8 @@ mod tests {
             let Some(Command::Report(args)) = cli.command else {
                 panic!("not the report command: {command}")
             };
-            let loaded = crate::input::load(std::slice::from_ref(&path));
+            let loaded =
+                crate::input::load(std::slice::from_ref(&path), &crate::input::Walk::default());
             if let Ok(report) = loaded.parsed.report(&args.render.options()) {
                 reports.push((path.display().to_string(), report));
             }

@@ -18,6 +18,9 @@ pub enum ErrorKind {
     NotAMapping,
     /// `kind: Package` with a `uds.dev/` apiVersion other than `v1alpha1`.
     UnsupportedApiVersion,
+    /// A `uds.dev/` object whose kind is a misspelt `Package` (`package`,
+    /// `Packages`).
+    PackageKind,
     /// A field has the wrong type or a value outside its allowed set (§2.8).
     InvalidValue,
     /// `metadata.name`/`namespace` missing or a reserved namespace (§2.1).
@@ -59,6 +62,33 @@ pub enum ErrorKind {
 }
 
 impl ErrorKind {
+    /// Every kind, in declaration order.
+    pub const ALL: [ErrorKind; 23] = [
+        ErrorKind::Syntax,
+        ErrorKind::Encoding,
+        ErrorKind::NotAMapping,
+        ErrorKind::UnsupportedApiVersion,
+        ErrorKind::PackageKind,
+        ErrorKind::InvalidValue,
+        ErrorKind::Metadata,
+        ErrorKind::DuplicateNamespace,
+        ErrorKind::ExclusiveFields,
+        ErrorKind::ProtocolWithoutHost,
+        ErrorKind::RemoteHostOnIngress,
+        ErrorKind::WildcardHost,
+        ErrorKind::ServiceAccountMisuse,
+        ErrorKind::RemoteRequired,
+        ErrorKind::InvalidHost,
+        ErrorKind::InvalidServiceAccount,
+        ErrorKind::PortProtocolConflict,
+        ErrorKind::AmbientHostConflict,
+        ErrorKind::GatewayPort,
+        ErrorKind::MetadataLimit,
+        ErrorKind::NameCollision,
+        ErrorKind::NetworkPolicyCollision,
+        ErrorKind::DeniedWarning,
+    ];
+
     /// A short stable code, shown in messages and usable by tools.
     pub fn code(self) -> &'static str {
         match self {
@@ -66,6 +96,7 @@ impl ErrorKind {
             ErrorKind::Encoding => "encoding",
             ErrorKind::NotAMapping => "not-a-mapping",
             ErrorKind::UnsupportedApiVersion => "api-version",
+            ErrorKind::PackageKind => "package-kind",
             ErrorKind::InvalidValue => "invalid-value",
             ErrorKind::Metadata => "metadata",
             ErrorKind::DuplicateNamespace => "duplicate-namespace",
@@ -91,7 +122,9 @@ impl ErrorKind {
     pub fn spec_rule(self) -> &'static str {
         match self {
             ErrorKind::Syntax | ErrorKind::Encoding => "§2",
-            ErrorKind::NotAMapping | ErrorKind::UnsupportedApiVersion => "§1",
+            ErrorKind::NotAMapping | ErrorKind::UnsupportedApiVersion | ErrorKind::PackageKind => {
+                "§1"
+            }
             ErrorKind::InvalidValue => "§2.8",
             ErrorKind::Metadata => "§2.1",
             ErrorKind::DuplicateNamespace => "§2.2",
@@ -337,6 +370,29 @@ pub enum WarningKind {
 }
 
 impl WarningKind {
+    /// Every kind, in declaration order.
+    pub const ALL: [WarningKind; 7] = [
+        WarningKind::DeprecatedLabels,
+        WarningKind::PortIgnored,
+        WarningKind::DanglingTarget,
+        WarningKind::DuplicateHostWaypoint,
+        WarningKind::SharedAccess,
+        WarningKind::OverlappingSidecars,
+        WarningKind::NewerRelease,
+    ];
+
+    /// The SPEC section this kind is about, e.g. `§6.2`.
+    pub fn spec_rule(self) -> &'static str {
+        match self {
+            WarningKind::DeprecatedLabels => "§1",
+            WarningKind::PortIgnored => "§4",
+            WarningKind::DanglingTarget | WarningKind::DuplicateHostWaypoint => "§5.1",
+            WarningKind::SharedAccess => "§6.2",
+            WarningKind::OverlappingSidecars => "§6.1",
+            WarningKind::NewerRelease => "§3",
+        }
+    }
+
     /// A short stable code.
     pub fn code(self) -> &'static str {
         match self {
@@ -359,6 +415,10 @@ pub struct Warning {
     pub file: String,
     /// The document's number, from 1.
     pub document: usize,
+    /// The index in a List document's `items`, when the Package is one.
+    pub item: Option<usize>,
+    /// Where the rule (or else the package) starts, when known.
+    pub pos: Option<Pos>,
     /// The package, `namespace/name`.
     pub package: String,
     /// The rule, when one.
@@ -379,9 +439,12 @@ impl Warning {
         message: String,
         help: String,
     ) -> Self {
+        let rule_pos = rule.and_then(|i| pkg.allow.iter().find(|r| r.index == i).map(|r| r.pos));
         Warning {
             file: pkg.source.file.clone(),
             document: pkg.source.document,
+            item: pkg.source.item,
+            pos: rule_pos.or(Some(pkg.source.pos)).filter(|p| p.line > 0),
             package: pkg.id(),
             rule,
             kind,
@@ -395,6 +458,8 @@ impl Warning {
         Warning {
             file: String::new(),
             document: 0,
+            item: None,
+            pos: None,
             package: String::new(),
             rule: None,
             kind,
@@ -408,6 +473,8 @@ impl Warning {
         let mut e = Error::new(ErrorKind::DeniedWarning, self.message).help(self.help);
         e.file = self.file;
         e.document = self.document;
+        e.item = self.item;
+        e.pos = self.pos;
         e.package = (!self.package.is_empty()).then_some(self.package);
         e.rule = self.rule;
         e

@@ -81,7 +81,7 @@ pub use check::reference_problems;
 pub use error::{Error, ErrorKind, Errors, Warning, WarningKind};
 pub use manifest::*;
 pub use model::{AllowRule, Direction, Labels, Mode, Package, Pos, Protocol, Source};
-pub use options::Options;
+pub use options::{ObjectSet, Options};
 pub use parse::{parse, Parsed};
 pub use release::{Behaviour, Release};
 pub use report::{
@@ -198,9 +198,20 @@ impl Parsed {
 ///
 /// The result depends only on the set of packages and the options, not on
 /// their order. Errors come sorted by file and position.
+///
+/// Every package is validated and every object built and checked whatever
+/// [`Options::objects`] says; only the returned manifests are filtered.
 pub fn render(packages: &[Package], options: &Options) -> Result<Rendered, Errors> {
     planned(packages, options, |_, placed, warnings| Rendered {
-        manifests: placed.into_iter().map(|p| p.manifest).collect(),
+        manifests: placed
+            .into_iter()
+            .filter(|p| match options.objects {
+                ObjectSet::All => true,
+                ObjectSet::Package => !p.shared(),
+                ObjectSet::Shared => p.shared(),
+            })
+            .map(|p| p.manifest)
+            .collect(),
         warnings,
     })
 }

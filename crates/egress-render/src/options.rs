@@ -23,6 +23,26 @@ pub struct Options {
     /// Render the NetworkPolicy of every remoteHost rule (SPEC §6.3).
     /// Default: true.
     pub network_policies: bool,
+    /// Which objects [`crate::render`] returns. Default: all of them.
+    pub objects: ObjectSet,
+}
+
+/// Which rendered objects to return (CLI `--objects`).
+///
+/// Package-owned objects depend only on their own Package; shared objects
+/// (the ambient waypoint, the central per-host ambient objects and the
+/// sidecar egress gateway's per-host objects) on every Package of their
+/// mode. A run over part of a fleet renders its package-owned objects
+/// exactly, but partial shared objects: render those from the whole fleet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ObjectSet {
+    /// Every object, in SPEC §7 order.
+    #[default]
+    All,
+    /// Only the objects in the Packages' own namespaces.
+    Package,
+    /// Only the shared objects: the waypoint and the per-host objects.
+    Shared,
 }
 
 impl Default for Options {
@@ -34,6 +54,7 @@ impl Default for Options {
             shared_generation: 1,
             gateway_ports: vec![80, 443],
             network_policies: true,
+            objects: ObjectSet::All,
         }
     }
 }

@@ -195,7 +195,16 @@ impl Convert for ToPackage {
                 out.errors.push(
                     Error::new(
                         ErrorKind::NotAMapping,
-                        format!("document is {}, not a mapping", other.describe()),
+                        match other {
+                            // Not quoted: a file that is not YAML (a
+                            // token a symbolic link led to) reads as one
+                            // string, which must not be printed back.
+                            Value::Str(text) => format!(
+                                "document is a string of {} characters, not a mapping",
+                                text.chars().count()
+                            ),
+                            _ => format!("document is {}, not a mapping", other.describe()),
+                        },
                     )
                     .at(doc.pos)
                     .help("each YAML document must be a Kubernetes object (a mapping with apiVersion and kind)"),
@@ -226,13 +235,29 @@ impl Convert for ToPackage {
 fn object(root: &[(String, Node)], pos: Pos, item: Option<usize>, out: &mut DocOutcome) {
     let kind = get(root, "kind").and_then(|n| as_str(n));
     let api_version = get(root, "apiVersion").and_then(|n| as_str(n));
-    if kind != Some("Package") {
-        return;
-    }
     let located = |mut e: Error| {
         e.item = item;
         e
     };
+    if kind != Some("Package") {
+        if let (Some(k), Some(v)) = (kind, api_version) {
+            if v.starts_with("uds.dev/") && almost_package(k) {
+                let at = get(root, "kind").map_or(pos, |n| n.pos);
+                let e = Error::new(
+                    ErrorKind::PackageKind,
+                    format!(
+                        "kind {:?} under apiVersion {v:?} is not a kind UDS Core knows; did you mean Package?",
+                        crate::text::elide(k.to_string())
+                    ),
+                )
+                .at(at)
+                .field("kind")
+                .help("write kind: Package (kinds are case-sensitive and singular)");
+                out.errors.push(located(e));
+            }
+        }
+        return;
+    }
     match api_version {
         Some("uds.dev/v1alpha1") => {}
         Some(v) if v.starts_with("uds.dev/") => {
@@ -268,6 +293,34 @@ fn object(root: &[(String, Node)], pos: Pos, item: Option<usize>, out: &mut DocO
         out.errors.push(located(e));
     }
     out.packages.push((item, pkg));
+}
+
+/// Whether `kind` is a misspelt `Package` (letter case, a plural, a typo
+/// or two), rather than another `uds.dev` kind such as `Exemption`.
+fn almost_package(kind: &str) -> bool {
+    let kind = kind.to_ascii_lowercase();
+    if kind.len() > 12 {
+        return false;
+    }
+    // Levenshtein distance to "package", one row at a time.
+    let target = b"package";
+    let mut row: Vec<usize> = (0..=target.len()).collect();
+    for (i, a) in kind.bytes().enumerate() {
+        let mut prev = row.first().copied().unwrap_or(0);
+        let mut next = vec![i + 1];
+        for (j, b) in target.iter().enumerate() {
+            let above = row.get(j + 1).copied().unwrap_or(usize::MAX);
+            let left = next.last().copied().unwrap_or(usize::MAX);
+            let cost = prev + usize::from(a != *b);
+            next.push(
+                cost.min(above.saturating_add(1))
+                    .min(left.saturating_add(1)),
+            );
+            prev = above;
+        }
+        row = next;
+    }
+    row.last().is_some_and(|&d| d <= 2)
 }
 
 fn get<'a>(map: &'a [(String, Node)], key: &str) -> Option<&'a Node> {

@@ -70,7 +70,9 @@ impl<'a> Placed<'a> {
         self
     }
 
-    fn shared(&self) -> bool {
+    /// Whether the object is shared by the packages of a mode, rather than
+    /// in one package's namespace.
+    pub fn shared(&self) -> bool {
         !matches!(self.slot, Slot::Package { .. })
     }
 

@@ -481,3 +481,158 @@ fn committed_examples_pass_their_own_check() {
         r.stderr("");
     }
 }
+
+/// The names in `dir`, sorted (temporary files included).
+fn entries(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn write_replaces_the_file_with_the_output_on_success() {
+    let dir = workdir(&[("pkg.yaml", SIDECAR), ("out/egress.yaml", "old\n")]);
+    let expected = run_in(&dir, &["pkg.yaml"]).stdout;
+    let r = run_in(&dir, &["pkg.yaml", "--write", "out/egress.yaml"]);
+    r.status(0).stdout("").stderr("");
+    assert_eq!(
+        fs::read_to_string(dir.join("out/egress.yaml")).unwrap(),
+        expected
+    );
+    assert_eq!(entries(&dir.join("out")), ["egress.yaml"]);
+    // A new file, and JSON.
+    let r = run_in(&dir, &["pkg.yaml", "-o", "json", "--write", "out/new.json"]);
+    r.status(0).stdout("");
+    assert!(fs::read_to_string(dir.join("out/new.json"))
+        .unwrap()
+        .starts_with("{\n  \"apiVersion\": \"v1\""));
+    // What --write wrote passes --check.
+    run_in(&dir, &["pkg.yaml", "--check", "out/egress.yaml"]).status(0);
+}
+
+#[test]
+fn write_leaves_the_file_untouched_on_any_error() {
+    let dir = workdir(&[
+        ("pkg.yaml", SIDECAR),
+        (
+            "bad.yaml",
+            &SIDECAR.replace("httpbin.org", "https://httpbin.org"),
+        ),
+        ("out/egress.yaml", "committed\n"),
+    ]);
+    // Invalid input.
+    let r = run_in(&dir, &["bad.yaml", "--write", "out/egress.yaml"]);
+    r.status(1).stdout("").stderr_contains("invalid-host");
+    // A denied warning.
+    fs::write(dir.join("warns.yaml"), port_ignored()).unwrap();
+    let r = run_in(
+        &dir,
+        &[
+            "warns.yaml",
+            "--deny-warnings",
+            "--write",
+            "out/egress.yaml",
+        ],
+    );
+    r.status(1).stderr_contains("port-ignored");
+    // An unreadable input.
+    run_in(&dir, &["missing.yaml", "--write", "out/egress.yaml"]).status(1);
+    assert_eq!(
+        fs::read_to_string(dir.join("out/egress.yaml")).unwrap(),
+        "committed\n"
+    );
+    assert_eq!(entries(&dir.join("out")), ["egress.yaml"]);
+    // A directory that does not exist: an error, nothing created.
+    let r = run_in(&dir, &["pkg.yaml", "--write", "nowhere/egress.yaml"]);
+    r.status(1)
+        .stdout("")
+        .stderr_contains("error: --write: cannot write nowhere/egress.yaml");
+    assert!(!dir.join("nowhere").exists());
+    // With --check: a usage error.
+    run_in(&dir, &["pkg.yaml", "--check", "a", "--write", "b"]).status(2);
+}
+
+/// What bash completes for the words `line` (the last one being typed),
+/// with the generated completion script loaded.
+fn bash_completes(line: &[&str]) -> Vec<String> {
+    let script = Test::new().args(["completions", "bash"]).run().stdout;
+    let words: Vec<String> = line.iter().map(|w| format!("'{w}'")).collect();
+    let cword = line.len() - 1;
+    let prev = if cword > 0 { line[cword - 1] } else { "" };
+    let program = format!(
+        "{script}\nCOMP_WORDS=({words}); COMP_CWORD={cword}; _egress__render egress-render '{cur}' '{prev}'; printf '%s\\n' \"${{COMPREPLY[@]}}\"",
+        words = words.join(" "),
+        cur = line[cword],
+    );
+    let out = std::process::Command::new("bash")
+        .args(["--norc", "--noprofile", "-c", &program])
+        .output()
+        .expect("bash runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(String::from)
+        .collect()
+}
+
+#[test]
+fn bash_completes_after_a_subcommand() {
+    // The main command's options.
+    assert_eq!(bash_completes(&["egress-render", "--obj"]), ["--objects"]);
+    // After `report`: its options and their values (clap_complete alone
+    // completes nothing there for a hyphenated binary name).
+    assert_eq!(
+        bash_completes(&["egress-render", "report", "--fo"]),
+        ["--format"]
+    );
+    assert_eq!(
+        bash_completes(&["egress-render", "report", "--format", ""]),
+        ["table", "markdown", "json", "sarif"]
+    );
+    assert_eq!(
+        bash_completes(&["egress-render", "report", "--fail-on", ""]),
+        ["high", "medium", "low"]
+    );
+    assert!(bash_completes(&["egress-render", "completions", ""]).contains(&"bash".to_string()));
+}
+
+#[test]
+fn version_names_the_commit_it_was_built_from() {
+    let r = Test::new().arg("--version").run();
+    r.status(0);
+    let version = r.stdout.trim();
+    assert!(
+        version.starts_with(&format!("egress-render {}", env!("CARGO_PKG_VERSION"))),
+        "{version}"
+    );
+    let head = std::process::Command::new("git")
+        .args(["log", "-1", "--format=%h %cs"])
+        .current_dir(repo())
+        .output();
+    match head {
+        Ok(out) if out.status.success() => {
+            let head = String::from_utf8(out.stdout).unwrap();
+            assert_eq!(
+                version,
+                format!(
+                    "egress-render {} ({})",
+                    env!("CARGO_PKG_VERSION"),
+                    head.trim()
+                )
+            );
+        }
+        // Built from a tarball, or without git: the version alone.
+        _ => assert_eq!(
+            version,
+            format!("egress-render {}", env!("CARGO_PKG_VERSION"))
+        ),
+    }
+}

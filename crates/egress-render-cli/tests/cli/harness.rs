@@ -152,8 +152,19 @@ impl Test {
         cmd
     }
 
+    /// Run, killing the process if it has not finished within `limit` (a
+    /// test of something that could block): then the [`Run`]'s code is
+    /// `None`.
+    pub fn run_within(self, limit: Duration) -> Run {
+        self.run_until(Some(limit))
+    }
+
     /// Run to completion.
     pub fn run(self) -> Run {
+        self.run_until(None)
+    }
+
+    fn run_until(self, limit: Option<Duration>) -> Run {
         let start = Instant::now();
         let mut child = self
             .command()
@@ -168,15 +179,39 @@ impl Test {
                 let _ = stdin.write_all(&input);
             })
         });
-        let out = child.wait_with_output().expect("the binary finishes");
+        let drain = |mut r: Box<dyn std::io::Read + Send>| {
+            std::thread::spawn(move || {
+                let mut s = Vec::new();
+                let _ = r.read_to_end(&mut s);
+                s
+            })
+        };
+        let out = drain(Box::new(child.stdout.take().expect("piped")));
+        let err = drain(Box::new(child.stderr.take().expect("piped")));
+        let code = match limit {
+            None => child.wait().expect("the binary finishes").code(),
+            Some(limit) => loop {
+                if let Some(status) = child.try_wait().expect("wait") {
+                    break status.code();
+                }
+                if start.elapsed() > limit {
+                    let _ = child.kill();
+                    let _ = child.wait();
+                    break None;
+                }
+                std::thread::sleep(Duration::from_millis(20));
+            },
+        };
+        let stdout = out.join().expect("stdout reader");
+        let stderr = err.join().expect("stderr reader");
         let elapsed = start.elapsed();
         if let Some(writer) = writer {
             writer.join().expect("stdin writer");
         }
         Run {
-            code: out.status.code(),
-            stdout: String::from_utf8(out.stdout).expect("stdout is UTF-8"),
-            stderr: String::from_utf8(out.stderr).expect("stderr is UTF-8"),
+            code,
+            stdout: String::from_utf8(stdout).expect("stdout is UTF-8"),
+            stderr: String::from_utf8(stderr).expect("stderr is UTF-8"),
             elapsed,
             _dir: self.dir,
         }

@@ -13,11 +13,14 @@
 //! - `robustness`: hostile and huge input (the biggest cases are
 //!   `#[ignore]`d: `just stress`).
 
+mod ci_jobs;
 mod conformance;
 mod docs;
 mod errors;
 mod gitops;
 mod harness;
+mod messages;
 mod render;
 mod report;
 mod robustness;
+mod walk;
