@@ -24,3 +24,17 @@ pub(crate) fn elide(text: String) -> String {
         text.get(tail_start..).unwrap_or("")
     )
 }
+
+/// How many hosts, packages or Sidecars a message names before "and N
+/// more".
+pub(crate) const SHOWN: usize = 10;
+
+/// `items`' first [`SHOWN`] joined with ", ", then how many were left out.
+pub(crate) fn with_more<S: AsRef<str>>(items: &[S]) -> String {
+    let shown: Vec<&str> = items.iter().take(SHOWN).map(AsRef::as_ref).collect();
+    let mut s = shown.join(", ");
+    if items.len() > shown.len() {
+        s.push_str(&format!(" and {} more", items.len() - shown.len()));
+    }
+    s
+}
