@@ -504,3 +504,64 @@ fn stress_overlapping_and_report_selectors() {
     );
     assert_eq!(code, Some(0));
 }
+
+/// Honest reuse at fleet scale: 10,001 merge keys, and about a million
+/// anchor events over 90,000 documents (both refused before with the
+/// library's `Debug` text), render like the same fleet written out.
+#[test]
+#[ignore = "stress: run with `just stress` (release build)"]
+fn stress_anchors_and_merge_keys_at_fleet_scale() {
+    let dir = TempDir::new();
+    let mut merged = String::new();
+    for i in 0..10_001 {
+        merged.push_str(&format!("---\napiVersion: uds.dev/v1alpha1\nkind: Package\nmetadata: {{name: app, namespace: t{i}}}\nbase: &b{i} {{direction: Egress, remoteProtocol: TLS}}\nspec:\n  network:\n    allow:\n      - <<: *b{i}\n        remoteHost: h{i}.example.com\n"));
+    }
+    let path = dir.write("merge-10001.yaml", merged);
+    let (code, stderr) = measured("10,001 merge keys", &[path.as_os_str()]);
+    assert_eq!(
+        code,
+        Some(0),
+        "{}",
+        stderr.chars().take(2000).collect::<String>()
+    );
+    let (mut anchored, mut written) = (String::new(), String::new());
+    for i in 0..90_000 {
+        let head = format!("---\napiVersion: uds.dev/v1alpha1\nkind: Package\nmetadata: {{name: app, namespace: t{i}}}\nspec:\n  network:\n    allow:\n");
+        let rule = format!("{{direction: Egress, remoteHost: h{i}.example.com, ports: [443], selector: {{app: web}}");
+        anchored.push_str(&format!(
+            "{head}      - &r {rule}}}\n      - {{<<: *r, description: copy}}\n"
+        ));
+        written.push_str(&format!(
+            "{head}      - {rule}}}\n      - {rule}, description: copy}}\n"
+        ));
+    }
+    let anchored = dir.write("anchors-90000.yaml", anchored);
+    let written = dir.write("written-90000.yaml", written);
+    let (code, stderr) = measured("90,000 documents with anchors", &[anchored.as_os_str()]);
+    assert_eq!(
+        code,
+        Some(0),
+        "{}",
+        stderr.chars().take(2000).collect::<String>()
+    );
+    let (code, _) = measured("the same 90,000 written out", &[written.as_os_str()]);
+    assert_eq!(code, Some(0));
+    let a = Test::new().arg(&anchored).run();
+    let w = Test::new().arg(&written).run();
+    assert!(a.stdout == w.stdout, "anchors render differently");
+}
+
+/// A 6 KB package whose 50 rules share one five-label `&sel` anchor
+/// renders (it was refused as "an alias bomb").
+#[test]
+fn one_five_label_anchor_reused_by_49_rules_renders() {
+    let mut s = String::from("apiVersion: uds.dev/v1alpha1\nkind: Package\nmetadata: {name: app, namespace: team-a}\nspec:\n  network:\n    serviceMesh: {mode: sidecar}\n    allow:\n      - {direction: Egress, remoteHost: h0.example.com, description: first, selector: &sel {app: web, tier: frontend, team: payments, env: production, region: eu-west-1}}\n");
+    for i in 1..50 {
+        s.push_str(&format!("      - {{direction: Egress, remoteHost: h{i}.example.com, description: rule{i}x, selector: *sel}}\n"));
+    }
+    let out = run_stdin(s.as_bytes());
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    out.stdout_contains(
+        "name: app-egress-app-web-tier-frontend-team-payments-env-production-region-eu-west\n",
+    );
+}
