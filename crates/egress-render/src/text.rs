@@ -38,3 +38,26 @@ pub(crate) fn with_more<S: AsRef<str>>(items: &[S]) -> String {
     }
     s
 }
+
+/// The longest single value a message quotes whole.
+pub(crate) const MAX_VALUE: usize = 200;
+
+/// `value`, or when longer than [`MAX_VALUE`] bytes its start and end
+/// around `…`, so that a message quoting it keeps everything else.
+pub(crate) fn shorten(value: &str) -> String {
+    if value.len() <= MAX_VALUE {
+        return value.to_string();
+    }
+    let head_end = (0..=MAX_VALUE * 3 / 4)
+        .rev()
+        .find(|&i| value.is_char_boundary(i))
+        .unwrap_or(0);
+    let tail_start = (value.len() - MAX_VALUE / 4..value.len())
+        .find(|&i| value.is_char_boundary(i))
+        .unwrap_or(value.len());
+    format!(
+        "{}…{}",
+        value.get(..head_end).unwrap_or(""),
+        value.get(tail_start..).unwrap_or("")
+    )
+}

@@ -350,11 +350,11 @@ pub(crate) fn parse_documents<C: Convert>(text: &str) -> Result<Vec<C::Out>, Yam
         serde_saphyr::from_str_multiple_with_options(text, parse_options(text.len()));
     match docs {
         Ok(docs) => Ok(docs.into_iter().map(|d| d.0).collect()),
-        Err(e) => Err(yaml_error(&e)),
+        Err(e) => Err(yaml_error(&e, text)),
     }
 }
 
-fn yaml_error(e: &serde_saphyr::Error) -> YamlError {
+fn yaml_error(e: &serde_saphyr::Error, text: &str) -> YamlError {
     let pos = e.location().and_then(|l| {
         (l.line() > 0).then(|| Pos {
             line: u32::try_from(l.line()).unwrap_or(u32::MAX),
@@ -362,6 +362,9 @@ fn yaml_error(e: &serde_saphyr::Error) -> YamlError {
         })
     });
     if let Some(message) = budget_message(e) {
+        return YamlError { pos, message };
+    }
+    if let Some(message) = duplicate_key_message(e, text) {
         return YamlError { pos, message };
     }
     // The library's message may repeat the position; keep its first line.
@@ -383,6 +386,96 @@ fn yaml_error(e: &serde_saphyr::Error) -> YamlError {
     }
     .to_string();
     YamlError { pos, message }
+}
+
+/// A duplicate mapping key, named with the line it was first written on
+/// (the library names the key and gives the second position only).
+fn duplicate_key_message(e: &serde_saphyr::Error, text: &str) -> Option<String> {
+    let mut err = e;
+    while let serde_saphyr::Error::AliasError { error, .. }
+    | serde_saphyr::Error::WithSnippet { error, .. } = err
+    {
+        err = error;
+    }
+    let serde_saphyr::Error::DuplicateMappingKey { key, location } = err else {
+        return None;
+    };
+    let (line, column) = (location.line() as usize, location.column() as usize);
+    let Some(key) = key else {
+        return Some(format!(
+            "a key is written twice in one mapping (again on line {line})"
+        ));
+    };
+    let shown = crate::text::shorten(key);
+    Some(match first_line_of_key(text, key, line, column) {
+        Some(first) if first != line => {
+            format!("key {shown:?} is written twice in one mapping, on lines {first} and {line}")
+        }
+        Some(_) => format!("key {shown:?} is written twice in one mapping, both on line {line}"),
+        None => format!("key {shown:?} is written twice in one mapping (again on line {line})"),
+    })
+}
+
+/// The line (1-based) where `key` is first written in the mapping whose
+/// duplicate is at `line`:`column`: in a block mapping the nearest earlier
+/// line with the key at the same column, before the mapping's indentation
+/// ends; in a flow mapping the nearest earlier `key:` in the text.
+fn first_line_of_key(text: &str, key: &str, line: usize, column: usize) -> Option<usize> {
+    let lines: Vec<&str> = text.lines().collect();
+    let col = column.checked_sub(1)?;
+    let this = *lines.get(line.checked_sub(1)?)?;
+    let before = this.get(..col)?;
+    let is_key_at = |l: &str, c: usize| {
+        l.get(c..).is_some_and(|rest| {
+            [key.to_string(), format!("{key:?}"), format!("'{key}'")]
+                .iter()
+                .any(|k| {
+                    rest.strip_prefix(k.as_str())
+                        .is_some_and(|r| r.trim_start().starts_with(':'))
+                })
+        })
+    };
+    let flow = before.trim_end().ends_with(['{', ',']);
+    if !flow {
+        for (n, l) in lines.iter().enumerate().take(line - 1).rev() {
+            let t = l.trim_start();
+            if t.is_empty() || t.starts_with('#') {
+                continue;
+            }
+            // The key column: after the indentation and any "- ".
+            let mut c = l.len() - t.len();
+            let mut rest = t;
+            while let Some(r) = rest.strip_prefix("- ") {
+                let r2 = r.trim_start();
+                c += rest.len() - r2.len();
+                rest = r2;
+            }
+            if c < col {
+                return None;
+            }
+            if c == col && is_key_at(l, c) {
+                return Some(n + 1);
+            }
+        }
+        return None;
+    }
+    // Flow: the nearest earlier `key:` after `{`, `,` or a space.
+    let start: usize = lines
+        .iter()
+        .take(line - 1)
+        .map(|l| l.len() + 1)
+        .sum::<usize>()
+        + col;
+    let head = text.get(..start)?;
+    let mut end = head.len();
+    while let Some(i) = head.get(..end).and_then(|h| h.rfind(key)) {
+        let prev = head.get(..i).and_then(|h| h.trim_end().chars().last());
+        if matches!(prev, Some('{' | ',')) && is_key_at(head, i) {
+            return Some(head.get(..i)?.matches('\n').count() + 1);
+        }
+        end = i;
+    }
+    None
 }
 
 /// Plain one-line scalars: long names stay on one line (no `>-` folding),

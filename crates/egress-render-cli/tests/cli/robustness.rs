@@ -565,3 +565,28 @@ fn one_five_label_anchor_reused_by_49_rules_renders() {
         "name: app-egress-app-web-tier-frontend-team-payments-env-production-region-eu-west\n",
     );
 }
+
+/// A duplicate key is named with both lines, with a hint about keys (it
+/// said "indent with spaces; YAML does not allow tabs": the hint matcher
+/// found "tab" in the parser's "acceptable").
+#[test]
+fn duplicate_keys_are_named_with_both_lines() {
+    let head = "apiVersion: uds.dev/v1alpha1\nkind: Package\n";
+    let block = format!("{head}metadata:\n  name: a\n  namespace: b\n  name: c\n");
+    let out = run_stdin(block.as_bytes());
+    assert_error(
+        &out,
+        "invalid YAML: key \"name\" is written twice in one mapping, on lines 4 and 6\n  --> <stdin>:6:3\n  = help: keep one of the two; YAML allows each key once per mapping\n",
+    );
+    assert!(!out.stderr.contains("tabs") && !out.stderr.contains("DuplicateKeyPolicy"));
+    let rule = format!("{head}metadata: {{name: a, namespace: b}}\nspec:\n  network:\n    allow:\n      - direction: Egress\n        remoteHost: a.com\n        selector: {{app: x}}\n      - direction: Egress\n        remoteHost: b.com\n        selector: {{app: x}}\n        remoteHost: c.com\n");
+    assert_error(
+        &run_stdin(rule.as_bytes()),
+        "key \"remoteHost\" is written twice in one mapping, on lines 11 and 13",
+    );
+    let flow = format!("{head}metadata: {{name: a,\n  namespace: b, name: c}}\n");
+    assert_error(
+        &run_stdin(flow.as_bytes()),
+        "key \"name\" is written twice in one mapping, on lines 3 and 4",
+    );
+}
