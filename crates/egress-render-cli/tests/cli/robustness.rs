@@ -289,7 +289,9 @@ fn a_50_mb_scalar_renders_or_errors() {
     // As a serviceAccount (upper case, so invalid): one error, value elided.
     let sa = package_with_huge("serviceAccount", 'A');
     let out = run_big(&dir, "big-sa.yaml", sa, "serviceAccount");
-    assert_error(&out, "bytes elided]");
+    assert_error(&out, "serviceAccount \"AAAAAAAA");
+    out.stderr_contains("AAAA…AAAA");
+    assert!(!out.stderr.contains("bytes elided"));
     // As the remoteHost itself (too long, upper case): an error, elided.
     let mut s = String::from("apiVersion: uds.dev/v1alpha1\nkind: Package\nmetadata: {name: app, namespace: team-a}\nspec: {network: {allow: [{direction: Egress, remoteHost: ");
     s.push_str(&"A".repeat(50 * MB));
@@ -589,4 +591,46 @@ fn duplicate_keys_are_named_with_both_lines() {
         &run_stdin(flow.as_bytes()),
         "key \"name\" is written twice in one mapping, on lines 3 and 4",
     );
+}
+
+/// Cross-package messages keep both package names: long values are
+/// shortened each on its own (a port list as a range), never the message
+/// (it was cut in the middle, losing a name).
+#[test]
+fn cross_package_messages_keep_every_package_name() {
+    let host = format!("{}.example.com", vec!["l".repeat(60); 3].join("."));
+    let ports = |n: u16| {
+        (8000..8000 + n)
+            .map(|p| p.to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let pkg = |name: &str, ns: &str, ports: &str| {
+        format!("---\napiVersion: uds.dev/v1alpha1\nkind: Package\nmetadata: {{name: {name}, namespace: {ns}}}\nspec: {{network: {{serviceMesh: {{mode: ambient}}, allow: [{{direction: Egress, remoteHost: {host}, ports: [{ports}]}}]}}}}\n")
+    };
+    let text = format!(
+        "{}{}",
+        pkg("first-package-with-a-long-name", "team-first", &ports(46)),
+        pkg("second-package-with-a-long-name", "team-second", &ports(45))
+    );
+    let out = Test::new()
+        .args(["--uds-core", "0.58", "-"])
+        .stdin(text)
+        .run();
+    assert_error(&out, "is requested with {8000–8045/TLS} by package team-first/first-package-with-a-long-name (<stdin>) but with {8000–8044/TLS} by package team-second/second-package-with-a-long-name (<stdin>)");
+    assert!(!out.stderr.contains("elided"));
+
+    // A protocol conflict across 30 sidecar packages: each error names
+    // the first package and its own, and caps the others.
+    let mut fleet = String::new();
+    for i in 0..30 {
+        let protocol = if i == 0 { "TLS" } else { "HTTP" };
+        fleet.push_str(&format!("---\napiVersion: uds.dev/v1alpha1\nkind: Package\nmetadata: {{name: app, namespace: team-{i:02}}}\nspec: {{network: {{serviceMesh: {{mode: sidecar}}, allow: [{{direction: Egress, remoteHost: api.example.com, remoteProtocol: {protocol}, port: 443}}]}}}}\n"));
+    }
+    let out = run_stdin(fleet.as_bytes());
+    assert_error(&out, "api.example.com:443 is requested as TLS by package team-00/app (<stdin>) and as HTTP by package team-29/app (<stdin>) (also as HTTP by package team-01/app (<stdin>), ");
+    out.stderr_contains(
+        "as HTTP by package team-10/app (<stdin>) and 18 more packages) (sidecar mode)",
+    );
+    assert_eq!(out.stderr.matches("error[§2.12").count(), 29);
 }
