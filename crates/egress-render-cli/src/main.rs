@@ -12,7 +12,6 @@ mod render;
 mod report;
 mod report_text;
 
-use clap::Parser;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
@@ -25,7 +24,7 @@ fn main() -> ExitCode {
 /// Parse the arguments and run the command: its exit status, or the I/O
 /// error that stopped it.
 fn run() -> anyhow::Result<ExitCode> {
-    let cli = args::Cli::parse();
+    let cli = args::parse();
     match &cli.command {
         None => render::run(&cli),
         Some(args::Command::Report(args)) => report::run(args),

@@ -634,3 +634,31 @@ fn cross_package_messages_keep_every_package_name() {
     );
     assert_eq!(out.stderr.matches("error[§2.12").count(), 29);
 }
+
+/// `--gateway-ports 443,443` is a usage error (it was accepted), in both
+/// commands.
+#[test]
+fn a_gateway_port_listed_twice_is_a_usage_error() {
+    for args in [
+        &["--gateway-ports", "443,443", "-"][..],
+        &[
+            "report",
+            "--gateway-ports",
+            "80",
+            "--gateway-ports",
+            "80",
+            "-",
+        ],
+    ] {
+        let out = Test::new().args(args).stdin("").run();
+        out.status(2);
+        assert!(out.stdout.is_empty());
+        out.stderr_contains("--gateway-ports lists port ");
+        out.stderr_contains(" twice; list each port the egress gateway exposes once");
+    }
+    Test::new()
+        .args(["--gateway-ports", "80,443,8443", "-"])
+        .stdin("")
+        .run()
+        .status(0);
+}
