@@ -18,6 +18,56 @@ pub(crate) fn all(plan: &Plan) -> Vec<Error> {
     if !plan.behaviour.central_ambient {
         errors.extend(ambient_port_sets(plan));
     }
+    errors.extend(shared_annotation_keys(plan));
+    errors
+}
+
+/// §2.16 in spirit: the shared objects mark each user package with the
+/// annotation `uds.dev/user-{name}-{namespace}`, which two packages can
+/// share (`b-c/a` and `c/a-b` both give `uds.dev/user-a-b-c`): the
+/// operator could not tell their claims apart, so removing one package
+/// could drop the other's. One error per package after the first (in
+/// namespace/name order), naming the first and, capped, the others.
+fn shared_annotation_keys(plan: &Plan) -> Vec<Error> {
+    let mut by_key: BTreeMap<String, Vec<&Egress>> = BTreeMap::new();
+    for e in &plan.packages {
+        by_key
+            .entry(crate::names::user_annotation(&e.pkg.name, &e.pkg.namespace))
+            .or_default()
+            .push(e);
+    }
+    let mut errors = Vec::new();
+    for (key, mut users) in by_key.into_iter().filter(|(_, u)| u.len() > 1) {
+        users.sort_by_key(|e| (e.pkg.namespace.as_str(), e.pkg.name.as_str()));
+        let Some((first, rest)) = users.split_first() else {
+            continue;
+        };
+        let ids: Vec<String> = users
+            .iter()
+            .map(|e| format!("{} ({})", e.pkg.id(), e.pkg.source.file))
+            .collect();
+        for e in rest {
+            errors.push(
+                Error::new(
+                    ErrorKind::NameCollision,
+                    format!(
+                        "packages {} and {} would mark the shared egress objects with one annotation, {key:?} (user-{{name}}-{{namespace}}), so UDS Core could not tell their claims apart{}",
+                        first.pkg.id(),
+                        e.pkg.id(),
+                        if ids.len() > 2 {
+                            format!(" ({} packages share it: {})", ids.len(), crate::text::with_more(&ids))
+                        } else {
+                            String::new()
+                        },
+                    ),
+                )
+                .in_package(e.pkg)
+                .field("metadata.name")
+                .at(e.pkg.pos_of("metadata.name"))
+                .help("rename one of the packages (metadata.name) so that \"user-{name}-{namespace}\" differs"),
+            );
+        }
+    }
     errors
 }
 
