@@ -130,6 +130,33 @@ pub struct RenderArgs {
     pub trust_domain: Option<String>,
 }
 
+/// The command line, parsed and checked: a usage error (exit 2) for what
+/// clap's per-value parsers cannot see, a port listed twice in
+/// `--gateway-ports` (`443,443`: a typo for another port, most likely).
+pub fn parse() -> Cli {
+    use clap::CommandFactory;
+    let cli = Cli::parse();
+    let ports = match &cli.command {
+        Some(Command::Report(report)) => &report.render.gateway_ports,
+        _ => &cli.render.gateway_ports,
+    };
+    if let Some(message) = repeated_port(ports) {
+        Cli::command()
+            .error(clap::error::ErrorKind::ValueValidation, message)
+            .exit();
+    }
+    cli
+}
+
+/// The message for the first port listed twice, if any.
+fn repeated_port(ports: &[u16]) -> Option<String> {
+    let mut seen = std::collections::BTreeSet::new();
+    let repeated = ports.iter().find(|p| !seen.insert(**p))?;
+    Some(format!(
+        "--gateway-ports lists port {repeated} twice; list each port the egress gateway exposes once (e.g. --gateway-ports 80,443,8443)"
+    ))
+}
+
 /// `--unscoped-identity` (v1) is gone: SPEC v2 renders what the operator
 /// writes, and no release admits anything else.
 fn removed_unscoped_identity(_: &str) -> Result<String, String> {

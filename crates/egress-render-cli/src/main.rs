@@ -14,7 +14,6 @@ mod render;
 mod report;
 mod report_text;
 
-use clap::Parser;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
@@ -34,7 +33,7 @@ fn main() -> ExitCode {
 /// Parse the arguments and run the command: its exit status, or the I/O
 /// error that stopped it.
 fn run() -> anyhow::Result<ExitCode> {
-    let cli = args::Cli::parse();
+    let cli = args::parse();
     output::set_format(match &cli.command {
         None => cli.render.message_format,
         Some(args::Command::Report(args)) => args.render.message_format,

@@ -18,6 +18,56 @@ pub(crate) fn all(plan: &Plan) -> Vec<Error> {
     if !plan.behaviour.central_ambient {
         errors.extend(ambient_port_sets(plan));
     }
+    errors.extend(shared_annotation_keys(plan));
+    errors
+}
+
+/// §2.16 in spirit: the shared objects mark each user package with the
+/// annotation `uds.dev/user-{name}-{namespace}`, which two packages can
+/// share (`b-c/a` and `c/a-b` both give `uds.dev/user-a-b-c`): the
+/// operator could not tell their claims apart, so removing one package
+/// could drop the other's. One error per package after the first (in
+/// namespace/name order), naming the first and, capped, the others.
+fn shared_annotation_keys(plan: &Plan) -> Vec<Error> {
+    let mut by_key: BTreeMap<String, Vec<&Egress>> = BTreeMap::new();
+    for e in &plan.packages {
+        by_key
+            .entry(crate::names::user_annotation(&e.pkg.name, &e.pkg.namespace))
+            .or_default()
+            .push(e);
+    }
+    let mut errors = Vec::new();
+    for (key, mut users) in by_key.into_iter().filter(|(_, u)| u.len() > 1) {
+        users.sort_by_key(|e| (e.pkg.namespace.as_str(), e.pkg.name.as_str()));
+        let Some((first, rest)) = users.split_first() else {
+            continue;
+        };
+        let ids: Vec<String> = users
+            .iter()
+            .map(|e| format!("{} ({})", e.pkg.id(), e.pkg.source.file))
+            .collect();
+        for e in rest {
+            errors.push(
+                Error::new(
+                    ErrorKind::NameCollision,
+                    format!(
+                        "packages {} and {} would mark the shared egress objects with one annotation, {key:?} (user-{{name}}-{{namespace}}), so UDS Core could not tell their claims apart{}",
+                        first.pkg.id(),
+                        e.pkg.id(),
+                        if ids.len() > 2 {
+                            format!(" ({} packages share it: {})", ids.len(), crate::text::with_more(&ids))
+                        } else {
+                            String::new()
+                        },
+                    ),
+                )
+                .in_package(e.pkg)
+                .field("metadata.name")
+                .at(e.pkg.pos_of("metadata.name"))
+                .help("rename one of the packages (metadata.name) so that \"user-{name}-{namespace}\" differs"),
+            );
+        }
+    }
     errors
 }
 
@@ -59,12 +109,41 @@ fn protocols_across_packages(plan: &Plan, mode: Mode) -> Vec<Error> {
             let Some(&(first, first_protocol)) = users.first() else {
                 continue;
             };
-            let others: Vec<String> = users
+            let others: Vec<(&Egress, Protocol)> = users
                 .iter()
+                .copied()
                 .filter(|(_, p)| *p != first_protocol)
-                .map(|(e, p)| format!("as {p} by package {} ({})", e.pkg.id(), e.pkg.source.file))
                 .collect();
-            for &(e, _) in users.iter().filter(|(_, p)| *p != first_protocol) {
+            for &(e, protocol) in &others {
+                // This package and the first always; the other conflicting
+                // ones up to ten, then "and N more".
+                let rest: Vec<String> = others
+                    .iter()
+                    .filter(|(o, _)| !std::ptr::eq(*o, e))
+                    .map(|(o, p)| {
+                        format!("as {p} by package {} ({})", o.pkg.id(), o.pkg.source.file)
+                    })
+                    .take(crate::text::SHOWN + 1)
+                    .collect();
+                let also = match rest.len() {
+                    0 => String::new(),
+                    _ => {
+                        let total = others.len() - 1;
+                        let mut listed = rest
+                            .iter()
+                            .take(crate::text::SHOWN)
+                            .cloned()
+                            .collect::<Vec<_>>()
+                            .join(", ");
+                        if total > crate::text::SHOWN {
+                            listed.push_str(&format!(
+                                " and {} more packages",
+                                total - crate::text::SHOWN
+                            ));
+                        }
+                        format!(" (also {listed})")
+                    }
+                };
                 let why = match (mode, plan.behaviour.central_ambient) {
                     (Mode::Ambient, true) => "the shared ServiceEntry in istio-egress-ambient carries one protocol per port, and from 0.59 this conflict stops the operator's whole ambient reconcile",
                     (Mode::Ambient, false) => "the shared egress waypoint carries one protocol per host and port; which package's request wins depends on reconcile order",
@@ -73,10 +152,11 @@ fn protocols_across_packages(plan: &Plan, mode: Mode) -> Vec<Error> {
                 let mut err = Error::new(
                     ErrorKind::PortProtocolConflict,
                     format!(
-                        "{host}:{port} is requested as {first_protocol} by package {} ({}) and {} ({} mode); {why}",
+                        "{host}:{port} is requested as {first_protocol} by package {} ({}) and as {protocol} by package {} ({}){also} ({} mode); {why}",
                         first.pkg.id(),
                         first.pkg.source.file,
-                        others.join(", "),
+                        e.pkg.id(),
+                        e.pkg.source.file,
                         mode,
                     ),
                 )
@@ -96,13 +176,25 @@ fn protocols_across_packages(plan: &Plan, mode: Mode) -> Vec<Error> {
     errors
 }
 
-/// `{443/TLS, 80/HTTP}`, sorted.
+/// `{443/TLS, 80/HTTP}`, sorted; per protocol, consecutive ports as ranges
+/// (`{8000–8045/TLS}`), so a long set stays one short value.
 fn pair_set(set: &BTreeSet<Pair>) -> String {
-    let items: Vec<String> = set
-        .iter()
-        .map(|(p, proto)| format!("{p}/{proto}"))
+    let mut by_protocol: BTreeMap<Protocol, Vec<u16>> = BTreeMap::new();
+    for &(port, protocol) in set {
+        by_protocol.entry(protocol).or_default().push(port);
+    }
+    if set.len() <= crate::text::SHOWN {
+        let items: Vec<String> = set
+            .iter()
+            .map(|(p, proto)| format!("{p}/{proto}"))
+            .collect();
+        return format!("{{{}}}", items.join(", "));
+    }
+    let items: Vec<String> = by_protocol
+        .into_iter()
+        .map(|(protocol, ports)| format!("{}/{protocol}", crate::text::port_ranges(ports)))
         .collect();
-    format!("{{{}}}", items.join(", "))
+    format!("{{{}}}", items.join("; "))
 }
 
 /// §2.13 (before 0.59): ambient packages that name one host must request the

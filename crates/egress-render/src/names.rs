@@ -386,6 +386,30 @@ pub fn host_problem(host: &str) -> Option<(String, String)> {
         return None;
     }
     let h = host.trim();
+    if h.is_empty() {
+        return Some((
+            format!("remoteHost {host:?} is blank"),
+            "write the host's DNS name, e.g. api.example.com, or remove remoteHost".to_string(),
+        ));
+    }
+    if let Some(ip) = ipv6_of(h) {
+        return Some((
+            format!("remoteHost {host:?} is an IPv6 address, not a DNS name"),
+            format!("for an address use remoteCidr: {ip}/128 instead of remoteHost"),
+        ));
+    }
+    // A scheme-relative URL: `//api.example.com/v1`.
+    if let Some(rest) = h
+        .strip_prefix("//")
+        .filter(|r| !r.is_empty() && !r.starts_with('/'))
+    {
+        let bare = rest.split(['/', '?', '#']).next().unwrap_or("");
+        let bare = strip_port(bare.rsplit('@').next().unwrap_or(bare)).to_ascii_lowercase();
+        return Some((
+            format!("remoteHost {host:?} is a URL without a scheme"),
+            format!("write the bare host: {}", bare.trim_end_matches('.')),
+        ));
+    }
     if let Some(idx) = h.find("://") {
         let rest = &h[idx + 3..];
         let bare = rest.split(['/', '?', '#']).next().unwrap_or("");
@@ -403,6 +427,12 @@ pub fn host_problem(host: &str) -> Option<(String, String)> {
         ));
     }
     if let Some((before, _)) = host.split_once(['/', '?', '#']) {
+        if strip_port(before).is_empty() {
+            return Some((
+                format!("remoteHost {host:?} is a path, not a host"),
+                "write the host's DNS name, e.g. api.example.com".to_string(),
+            ));
+        }
         return Some((
             format!("remoteHost {host:?} has a path"),
             format!(
@@ -432,9 +462,10 @@ pub fn host_problem(host: &str) -> Option<(String, String)> {
         ));
     }
     if host.bytes().any(|b| b.is_ascii_uppercase()) {
+        let lower = host.to_ascii_lowercase();
         return Some((
             format!("remoteHost {host:?} has upper-case letters"),
-            format!("write {}", host.to_ascii_lowercase()),
+            format!("write {}", lower.strip_suffix('.').unwrap_or(&lower)),
         ));
     }
     let trimmed = host.strip_suffix('.').unwrap_or(host);
@@ -466,6 +497,16 @@ pub fn host_problem(host: &str) -> Option<(String, String)> {
         ));
     }
     None
+}
+
+/// The IPv6 address `h` spells, bracketed or not, with or without a port
+/// (`[2001:db8::1]:443`).
+fn ipv6_of(h: &str) -> Option<std::net::Ipv6Addr> {
+    let inner = match h.strip_prefix('[') {
+        Some(rest) => rest.split_once(']').map(|(a, _)| a)?,
+        None => h,
+    };
+    inner.parse().ok()
 }
 
 fn strip_port(hostport: &str) -> &str {
@@ -657,6 +698,41 @@ mod tests {
         assert_eq!(fix, "write example.com");
         assert!(host_problem("example.com:8443").is_some());
         assert!(host_problem("api.example.com").is_none());
+    }
+
+    /// Fixes that are right for every host shape: they were "write " (blank),
+    /// "write remoteHost: 2001:db8: and port: 1" (IPv6), "write the bare
+    /// host: " (`//host`), and kept the trailing dot with upper case.
+    #[test]
+    fn host_fixes_fit_every_shape() {
+        let fix = |h: &str| host_problem(h).unwrap_or_default();
+        assert_eq!(
+            fix("  "),
+            (
+                "remoteHost \"  \" is blank".to_string(),
+                "write the host's DNS name, e.g. api.example.com, or remove remoteHost".to_string()
+            )
+        );
+        for h in ["2001:db8::1", "[2001:db8::1]", "[2001:db8::1]:443"] {
+            assert_eq!(
+                fix(h),
+                (
+                    format!("remoteHost {h:?} is an IPv6 address, not a DNS name"),
+                    "for an address use remoteCidr: 2001:db8::1/128 instead of remoteHost"
+                        .to_string()
+                )
+            );
+        }
+        assert_eq!(
+            fix("//api.example.com/v1").1,
+            "write the bare host: api.example.com"
+        );
+        assert_eq!(
+            fix("/v1/api").0,
+            "remoteHost \"/v1/api\" is a path, not a host"
+        );
+        assert_eq!(fix("Api.Example.com.").1, "write api.example.com");
+        assert_eq!(fix("api.example.com.").1, "write api.example.com");
     }
 
     fn np(package: &str, direction: Direction) -> NetworkPolicyName<'_> {

@@ -133,7 +133,7 @@ fn participant_ports(rule: &AllowRule, behaviour: &Behaviour) -> Option<Vec<u16>
 /// A selector's keys and values as written: the operator tells Sidecars
 /// apart by them (SPEC §6.1), so `{app: a, tier: b}` and `{tier: b, app: a}`
 /// are two Sidecars; `None` (no selector) differs from `Some([])` (`{}`).
-fn selector_key(sel: Option<&Labels>) -> Option<Vec<(&str, &str)>> {
+pub(crate) fn selector_key(sel: Option<&Labels>) -> Option<Vec<(&str, &str)>> {
     sel.map(|s| s.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect())
 }
 

@@ -129,7 +129,9 @@ fn yaml_hint(message: &str) -> String {
         "close the flow list with ']' and separate its items with ','"
     } else if m.contains("unclosed bracket") {
         "close the '{' or '[' opened here with its matching '}' or ']'"
-    } else if m.contains("tab") {
+    } else if m.contains("written twice") {
+        "keep one of the two; YAML allows each key once per mapping"
+    } else if m.contains("tabs") || m.contains("tab character") {
         "indent with spaces; YAML does not allow tabs for indentation"
     } else if m.contains("unknown anchor") || m.contains("undefined alias") || m.contains("anchor")
     {

@@ -757,18 +757,36 @@ fn per_package_access(plan: &Plan, placed: &[Placed], objects: &Objects) -> Vec<
 /// host:port the package's (namespace-wide) ServiceEntries register, not
 /// only the ones their own rules name. Returns the rows and, per selector
 /// that reaches more than it asked for, a shared-access finding.
+///
+/// Bounded: a selector gets a row per host:port its rules ask for, and
+/// rows for at most [`SHOWN_EXTRA`] of the others; its shared-access
+/// finding counts them all ("and N more"). So 2,000 selectors each with
+/// its own host make 2,000 × 11 rows, not 2,000 × 2,000.
 fn sidecar_access(e: &Egress, index: usize, objects: &Objects) -> (Vec<Access>, Vec<Finding>) {
     let pkg = e.pkg;
     let mut rows = Vec::new();
     let mut findings = Vec::new();
-    for (seq, group) in e.selectors.iter().enumerate() {
+    // Each rule's group, by its selector as written (SPEC §6.1).
+    let group_of: HashMap<_, usize> = e
+        .selectors
+        .iter()
+        .enumerate()
+        .map(|(seq, g)| (crate::normalize::selector_key(g.selector), seq))
+        .collect();
+    let mut rules_of: Vec<Vec<&crate::normalize::EgressRule>> = vec![Vec::new(); e.selectors.len()];
+    for r in &e.rules {
+        if let Some(rules) = group_of
+            .get(&crate::normalize::selector_key(r.rule.selector.as_ref()))
+            .and_then(|&seq| rules_of.get_mut(seq))
+        {
+            rules.push(r);
+        }
+    }
+    let all_pairs: usize = e.hosts.values().map(Vec::len).sum();
+    for ((seq, group), group_rules_of) in e.selectors.iter().enumerate().zip(&rules_of) {
         let mut asked: IndexMap<(&str, u16, Protocol), Vec<usize>> = IndexMap::new();
         let mut group_rules: BTreeSet<usize> = BTreeSet::new();
-        for r in e
-            .rules
-            .iter()
-            .filter(|r| same_selector(r.rule.selector.as_ref(), group.selector))
-        {
+        for r in group_rules_of {
             group_rules.insert(r.rule.index);
             for &port in &r.ports {
                 let rules = asked.entry((r.host, port, r.protocol)).or_default();
@@ -786,53 +804,69 @@ fn sidecar_access(e: &Egress, index: usize, objects: &Objects) -> (Vec<Access>, 
             },
         };
         let sidecar = objects.sidecars.get(&(index, seq)).cloned();
-        let mut extra: Vec<String> = Vec::new();
-        for (host, pairs) in &e.hosts {
+        let row = |(host, port, protocol): (&str, u16, Protocol), mut rules: Vec<usize>| {
+            rules.sort_unstable();
+            let mut enforced_by: Vec<ObjectRef> = objects
+                .service_entries
+                .get(&(index, host))
+                .cloned()
+                .into_iter()
+                .chain(sidecar.clone())
+                .collect();
+            enforced_by.extend(objects.network_policies_of(index, &rules));
+            Access {
+                namespace: pkg.namespace.clone(),
+                package: pkg.name.clone(),
+                mode: Mode::Sidecar,
+                who: who.clone(),
+                host: host.to_string(),
+                port,
+                protocol,
+                requested: !rules.is_empty(),
+                rules,
+                path: objects
+                    .gateways
+                    .get(host)
+                    .cloned()
+                    .unwrap_or_else(|| ObjectRef {
+                        api_version: "networking.istio.io/v1",
+                        kind: "Gateway",
+                        namespace: names::GATEWAY_NAMESPACE.to_string(),
+                        name: names::egress_gateway(host),
+                    }),
+                enforced_by,
+                file: pkg.source.file.clone(),
+            }
+        };
+        // The package's host:ports the group does not ask for: the first
+        // few, found by skipping at most the asked ones.
+        let mut extra: Vec<(&str, u16, Protocol)> = Vec::new();
+        'hosts: for (host, pairs) in &e.hosts {
             for &(port, protocol) in pairs {
-                let mut rules = asked
-                    .get(&(*host, port, protocol))
-                    .cloned()
-                    .unwrap_or_default();
-                rules.sort_unstable();
-                if rules.is_empty() {
-                    extra.push(format!("{host}:{port}/{protocol}"));
+                if asked.contains_key(&(*host, port, protocol)) {
+                    continue;
+                } else if extra.len() == SHOWN_EXTRA {
+                    break 'hosts;
+                } else {
+                    extra.push((host, port, protocol));
                 }
-                let mut enforced_by: Vec<ObjectRef> = objects
-                    .service_entries
-                    .get(&(index, *host))
-                    .cloned()
-                    .into_iter()
-                    .chain(sidecar.clone())
-                    .collect();
-                enforced_by.extend(objects.network_policies_of(index, &rules));
-                rows.push(Access {
-                    namespace: pkg.namespace.clone(),
-                    package: pkg.name.clone(),
-                    mode: Mode::Sidecar,
-                    who: who.clone(),
-                    host: host.to_string(),
-                    port,
-                    protocol,
-                    requested: !rules.is_empty(),
-                    rules,
-                    path: objects
-                        .gateways
-                        .get(host)
-                        .cloned()
-                        .unwrap_or_else(|| ObjectRef {
-                            api_version: "networking.istio.io/v1",
-                            kind: "Gateway",
-                            namespace: names::GATEWAY_NAMESPACE.to_string(),
-                            name: names::egress_gateway(host),
-                        }),
-                    enforced_by,
-                    file: pkg.source.file.clone(),
-                });
             }
         }
-        if !extra.is_empty() {
-            let shown: Vec<String> = extra.iter().take(10).cloned().collect();
-            let more = extra.len() - shown.len();
+        // The host map holds every rule's host:ports, so the asked ones are
+        // among the package's.
+        let extra_total = all_pairs.saturating_sub(asked.len());
+        for (key, rules) in asked {
+            rows.push(row(key, rules));
+        }
+        for &key in &extra {
+            rows.push(row(key, Vec::new()));
+        }
+        if extra_total > 0 {
+            let shown: Vec<String> = extra
+                .iter()
+                .map(|(host, port, protocol)| format!("{host}:{port}/{protocol}"))
+                .collect();
+            let more = extra_total - shown.len();
             let mut listed = shown.join(", ");
             if more > 0 {
                 listed.push_str(&format!(" and {more} more"));
@@ -858,15 +892,9 @@ fn sidecar_access(e: &Egress, index: usize, objects: &Objects) -> (Vec<Access>, 
     (rows, findings)
 }
 
-/// Selectors compare as written, as the Sidecars are told apart (SPEC
-/// §6.1); `None` apart from `{}`.
-fn same_selector(a: Option<&Labels>, b: Option<&Labels>) -> bool {
-    match (a, b) {
-        (Some(a), Some(b)) => a.iter().eq(b.iter()),
-        (None, None) => true,
-        _ => false,
-    }
-}
+/// How many host:ports a selector does not ask for get their own access
+/// rows; its shared-access finding counts the rest.
+const SHOWN_EXTRA: usize = 10;
 
 /// The ports and the `allow[]` indices of some rules.
 type PortsAndRules = (BTreeSet<u16>, BTreeSet<usize>);
@@ -1049,7 +1077,7 @@ fn shared_host_findings(plan: &Plan) -> Vec<Finding> {
             message: format!(
                 "{host} is reached from {} namespaces ({}); {}",
                 namespaces.len(),
-                namespaces.into_iter().collect::<Vec<_>>().join(", "),
+                crate::text::with_more(&namespaces.into_iter().collect::<Vec<_>>()),
                 how.join("; ")
             ),
             fix: format!(

@@ -9,20 +9,11 @@ use crate::normalize::{ports_taken, Egress};
 use crate::plan::Plan;
 use indexmap::IndexMap;
 use rustc_hash::FxBuildHasher as FastHash;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
-/// How many hosts or packages a warning names before "and N more".
-const SHOWN: usize = 10;
+use crate::text::SHOWN;
 
-/// `items`' first [`SHOWN`] joined with ", ", then how many were left out.
-fn with_more<S: AsRef<str>>(items: &[S]) -> String {
-    let shown: Vec<&str> = items.iter().take(SHOWN).map(AsRef::as_ref).collect();
-    let mut s = shown.join(", ");
-    if items.len() > shown.len() {
-        s.push_str(&format!(" and {} more", items.len() - shown.len()));
-    }
-    s
-}
+use crate::text::with_more;
 
 /// Every warning of the plan, in package order.
 pub(crate) fn all(plan: &Plan) -> Vec<Warning> {
@@ -260,35 +251,346 @@ fn overlapping_sidecars(e: &Egress, out: &mut Vec<Warning>) {
                 .map(|s| (s, g.first_rule.index))
         })
         .collect();
-    for (i, &(a, _)) in groups.iter().enumerate() {
-        for &(b, rule) in groups.iter().skip(i + 1) {
-            if !selectors_overlap(a, b) {
-                continue;
-            }
-            let mut pod = a.clone();
-            for (k, v) in b {
-                pod.entry(k.clone()).or_insert_with(|| v.clone());
-            }
+    let mut index = OverlapIndex::new(&groups);
+    let mut work = 0usize;
+    for (i, &(b, rule)) in groups.iter().enumerate() {
+        if work > OVERLAP_WORK {
+            let rest = groups.len() - i;
             out.push(Warning::new(
                 WarningKind::OverlappingSidecars,
                 pkg,
                 Some(rule),
                 format!(
-                    "Sidecars {} (selector {}) and {} (selector {}) can select the same pod, e.g. one labelled {}; which Sidecar Istio applies to it is undefined",
-                    names::sidecar(&pkg.name, Some(a)),
-                    names::show_labels(a),
-                    names::sidecar(&pkg.name, Some(b)),
-                    names::show_labels(b),
-                    names::show_labels(&pod),
+                    "the Sidecars of {rest} more selectors (from this rule on) were not compared with the earlier ones: the package has {} selectors with {} different sets of label keys, too many to compare each; two of them may select the same pod",
+                    groups.len(),
+                    index.classes.len()
                 ),
-                "give these rules the same selector, or selectors that cannot match one pod (a label key in both with different values, e.g. tier: web and tier: batch)".to_string(),
+                "give the package's rules fewer distinct selectors, or split it across namespaces".to_string(),
             ));
+            break;
         }
+        let (count, earlier) = index.earlier_overlaps(i, &mut work);
+        let Some(&(a, _)) = earlier.first().and_then(|&j| groups.get(j)) else {
+            continue;
+        };
+        let mut pod = a.clone();
+        for (k, v) in b {
+            pod.entry(k.clone()).or_insert_with(|| v.clone());
+        }
+        let sidecar = |l: &Labels| {
+            format!(
+                "{} (selector {})",
+                names::sidecar(&pkg.name, Some(l)),
+                names::show_labels(l)
+            )
+        };
+        let message = if count == 1 {
+            format!(
+                "Sidecars {} and {} can select the same pod, e.g. one labelled {}; which Sidecar Istio applies to it is undefined",
+                sidecar(a),
+                sidecar(b),
+                names::show_labels(&pod),
+            )
+        } else {
+            let shown: Vec<String> = earlier
+                .iter()
+                .filter_map(|&j| groups.get(j))
+                .map(|&(l, _)| sidecar(l))
+                .collect();
+            let mut listed = shown.join(", ");
+            if count > shown.len() {
+                listed.push_str(&format!(" and {} more", count - shown.len()));
+            }
+            format!(
+                "Sidecar {} can select the same pod as each of the {count} Sidecars {listed}, e.g. one labelled {}; which Sidecar Istio applies to it is undefined",
+                sidecar(b),
+                names::show_labels(&pod),
+            )
+        };
+        out.push(Warning::new(
+            WarningKind::OverlappingSidecars,
+            pkg,
+            Some(rule),
+            message,
+            "give these rules the same selector, or selectors that cannot match one pod (a label key in both with different values, e.g. tier: web and tier: batch)".to_string(),
+        ));
     }
 }
 
+/// How much comparing work (selector classes visited) one package's
+/// overlap check may do before the rest is summarised in one warning: far
+/// above what distinct selectors sharing a few key sets need (one class
+/// per key set), reached only by thousands of distinct key sets that share
+/// a key.
+const OVERLAP_WORK: usize = 20_000_000;
+
+/// Members of a class by their values on some keys.
+type Buckets<'l> = HashMap<Vec<&'l str>, Vec<usize>, FastHash>;
+
+/// Selectors grouped by their set of label keys ("classes"), so an overlap
+/// check compares a selector with whole classes, not with every other
+/// selector: two selectors overlap when they agree on every key they share,
+/// so a class that shares no key with a selector overlaps it entirely, and
+/// in a class that does, exactly the members with the same values on the
+/// shared keys overlap it (found by a hash lookup).
+struct OverlapIndex<'l> {
+    /// Per selector (by position), its labels.
+    labels: Vec<&'l Labels>,
+    /// Per class, in order of first member: its keys (sorted) and members
+    /// (positions, ascending).
+    classes: Vec<(Vec<&'l str>, Vec<usize>)>,
+    /// Per key, the classes that have it.
+    key_classes: HashMap<&'l str, Vec<usize>, FastHash>,
+    /// Per class and shared keys: members by their values on those keys.
+    buckets: HashMap<(usize, Vec<&'l str>), Buckets<'l>, FastHash>,
+    /// Per key, and per key and value, the positions of the selectors that
+    /// have it (ascending).
+    with_key: HashMap<&'l str, Vec<usize>, FastHash>,
+    with_value: HashMap<(&'l str, &'l str), Vec<usize>, FastHash>,
+    /// `stamp[class] == position + 1` marks the classes sharing a key with
+    /// the selector at `position`.
+    stamp: Vec<usize>,
+}
+
+impl<'l> OverlapIndex<'l> {
+    fn new(groups: &[(&'l Labels, usize)]) -> Self {
+        let mut by_keys: HashMap<Vec<&str>, usize, FastHash> = HashMap::default();
+        let mut classes: Vec<(Vec<&str>, Vec<usize>)> = Vec::new();
+        let mut key_classes: HashMap<&str, Vec<usize>, FastHash> = HashMap::default();
+        let mut with_key: HashMap<&str, Vec<usize>, FastHash> = HashMap::default();
+        let mut with_value: HashMap<(&str, &str), Vec<usize>, FastHash> = HashMap::default();
+        for (i, &(labels, _)) in groups.iter().enumerate() {
+            for (k, v) in labels {
+                with_key.entry(k.as_str()).or_default().push(i);
+                with_value
+                    .entry((k.as_str(), v.as_str()))
+                    .or_default()
+                    .push(i);
+            }
+            let mut keys: Vec<&str> = labels.keys().map(String::as_str).collect();
+            keys.sort_unstable();
+            let c = *by_keys.entry(keys.clone()).or_insert_with(|| {
+                for &k in &keys {
+                    key_classes.entry(k).or_default().push(classes.len());
+                }
+                classes.push((keys, Vec::new()));
+                classes.len() - 1
+            });
+            if let Some(class) = classes.get_mut(c) {
+                class.1.push(i);
+            }
+        }
+        OverlapIndex {
+            labels: groups.iter().map(|&(l, _)| l).collect(),
+            stamp: vec![0; classes.len()],
+            classes,
+            key_classes,
+            with_key,
+            with_value,
+            buckets: HashMap::default(),
+        }
+    }
+
+    /// How many selectors before position `i` overlap it, and the first
+    /// [`SHOWN`] of them (positions, ascending). Adds the classes visited
+    /// to `work`.
+    fn earlier_overlaps(&mut self, i: usize, work: &mut usize) -> (usize, Vec<usize>) {
+        let Some(&b) = self.labels.get(i) else {
+            return (0, Vec::new());
+        };
+        // Per key of `b`: the earlier selectors with that key and another
+        // value. When at most one key has any, the overlapping ones follow
+        // from the position lists alone.
+        let mut conflicting = None;
+        let mut several = false;
+        for (k, v) in b {
+            let keyed = self.with_key.get(k.as_str()).map_or(&[][..], Vec::as_slice);
+            let same = self
+                .with_value
+                .get(&(k.as_str(), v.as_str()))
+                .map_or(&[][..], Vec::as_slice);
+            let apart = keyed.partition_point(|&m| m < i) - same.partition_point(|&m| m < i);
+            if apart > 0 {
+                several = conflicting.is_some();
+                conflicting = Some((keyed, same, apart));
+                if several {
+                    break;
+                }
+            }
+        }
+        *work += b.len();
+        match conflicting {
+            None => return (i, (0..i.min(SHOWN)).collect()),
+            Some((keyed, same, apart)) if !several => {
+                // Overlapping: the earlier selectors without the key, and
+                // those with the same value.
+                let mut shown: Vec<usize> = same
+                    .iter()
+                    .copied()
+                    .take_while(|&m| m < i)
+                    .take(SHOWN)
+                    .collect();
+                for g in 0..SHOWN {
+                    let p = nth_missing(keyed, g);
+                    if p >= i {
+                        break;
+                    }
+                    shown.push(p);
+                }
+                shown.sort_unstable();
+                shown.truncate(SHOWN);
+                return (i - apart, shown);
+            }
+            Some(_) => {}
+        }
+        let mut sharing: Vec<usize> = Vec::new();
+        for k in b.keys() {
+            for &c in self.key_classes.get(k.as_str()).into_iter().flatten() {
+                if let Some(stamp) = self.stamp.get_mut(c).filter(|s| **s != i + 1) {
+                    *stamp = i + 1;
+                    sharing.push(c);
+                }
+            }
+        }
+        *work += sharing.len();
+        let mut count = 0;
+        let mut in_sharing = 0;
+        let mut shown: Vec<usize> = Vec::new();
+        for &c in &sharing {
+            let Some((keys, members)) = self.classes.get(c) else {
+                continue;
+            };
+            in_sharing += members.partition_point(|&m| m < i);
+            let shared: Vec<&str> = keys
+                .iter()
+                .copied()
+                .filter(|k| b.contains_key(*k))
+                .collect();
+            let values: Vec<&str> = shared.iter().map(|k| b[*k].as_str()).collect();
+            let labels = &self.labels;
+            let bucket = self
+                .buckets
+                .entry((c, shared))
+                .or_insert_with_key(|(_, shared)| {
+                    let mut m: HashMap<Vec<&str>, Vec<usize>, FastHash> = HashMap::default();
+                    for &j in members {
+                        let v = shared
+                            .iter()
+                            .map(|k| {
+                                labels
+                                    .get(j)
+                                    .and_then(|l| l.get(*k))
+                                    .map_or("", String::as_str)
+                            })
+                            .collect();
+                        m.entry(v).or_default().push(j);
+                    }
+                    m
+                });
+            let same = bucket.get(&values).map_or(&[][..], Vec::as_slice);
+            let before = same.partition_point(|&m| m < i);
+            count += before;
+            shown.extend(same.iter().take(before.min(SHOWN)));
+        }
+        // Classes sharing no key with `b` overlap it whole; the first
+        // [`SHOWN`] of their members are among the first [`SHOWN`] such
+        // classes (classes are numbered in order of their first member).
+        count += i - in_sharing;
+        let mut taken = 0;
+        for (c, (_, members)) in self.classes.iter().enumerate() {
+            if taken == SHOWN || members.first().is_none_or(|&m| m >= i) {
+                break;
+            }
+            if self.stamp.get(c) == Some(&(i + 1)) {
+                continue;
+            }
+            shown.extend(members.iter().take_while(|&&m| m < i).take(SHOWN));
+            taken += 1;
+        }
+        shown.sort_unstable();
+        shown.truncate(SHOWN);
+        (count, shown)
+    }
+}
+
+/// The `g`-th (from 0) position missing from `sorted` (ascending, no
+/// repeats), by binary search: `sorted[t] - t` counts the positions missing
+/// below `sorted[t]`.
+fn nth_missing(sorted: &[usize], g: usize) -> usize {
+    // The first t with more than g positions missing below sorted[t].
+    let (mut lo, mut hi) = (0, sorted.len());
+    while lo < hi {
+        let mid = lo + (hi - lo) / 2;
+        if sorted.get(mid).is_some_and(|&m| m - mid > g) {
+            hi = mid;
+        } else {
+            lo = mid + 1;
+        }
+    }
+    g + lo
+}
+
 /// True when some pod can carry both selectors' labels: no key is in both
-/// with different values.
+/// with different values (the definition [`OverlapIndex`] computes by class).
+#[cfg(test)]
 fn selectors_overlap(a: &Labels, b: &Labels) -> bool {
     a.iter().all(|(k, v)| b.get(k).is_none_or(|w| w == v))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn labels(pairs: &[(&str, &str)]) -> Labels {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    /// The index finds exactly the pairs a comparison of every pair finds,
+    /// in the same order.
+    #[test]
+    fn overlap_index_agrees_with_every_pair() {
+        let keys = ["app", "tier", "team"];
+        let values = ["a", "b"];
+        let mut all = Vec::new();
+        // Every selector over three keys with two values each (and absent).
+        for n in 1..27usize {
+            let mut pairs = Vec::new();
+            let mut x = n;
+            for k in keys {
+                match x % 3 {
+                    1 => pairs.push((k, values[0])),
+                    2 => pairs.push((k, values[1])),
+                    _ => {}
+                }
+                x /= 3;
+            }
+            all.push(labels(&pairs));
+        }
+        // A scrambled order, so classes interleave.
+        let mut order: Vec<usize> = (0..all.len()).collect();
+        order.sort_by_key(|&i| (i * 7) % all.len());
+        let groups: Vec<(&Labels, usize)> = order.iter().map(|&i| (&all[i], i)).collect();
+        let mut index = OverlapIndex::new(&groups);
+        let mut work = 0;
+        for i in 0..groups.len() {
+            let expected: Vec<usize> = (0..i)
+                .filter(|&j| selectors_overlap(groups[j].0, groups[i].0))
+                .collect();
+            let (count, shown) = index.earlier_overlaps(i, &mut work);
+            assert_eq!(count, expected.len(), "selector {i}");
+            let first: Vec<usize> = expected.iter().copied().take(SHOWN).collect();
+            assert_eq!(shown, first, "selector {i}");
+        }
+    }
+
+    #[test]
+    fn nth_missing_counts_gaps() {
+        let sorted = [0, 1, 3, 4, 7];
+        let missing: Vec<usize> = (0..4).map(|g| nth_missing(&sorted, g)).collect();
+        assert_eq!(missing, [2, 5, 6, 8]);
+        assert_eq!(nth_missing(&[], 3), 3);
+    }
 }

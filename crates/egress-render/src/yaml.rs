@@ -298,28 +298,47 @@ pub(crate) struct YamlError {
     pub message: String,
 }
 
+/// How far aliases and merge keys may expand a stream: this many times its
+/// own size, plus [`EXPANSION_FLOOR`]. Honest reuse (one `&selector` anchor
+/// shared by every rule, a `<<: *defaults` per document) stays within a few
+/// times the input; an alias bomb grows exponentially and passes any fixed
+/// multiple after a few levels.
+pub const EXPANSION_FACTOR: usize = 8;
+
+/// The expansion every input may use whatever its size: a 6 KB package
+/// may repeat an anchor hundreds of times.
+pub const EXPANSION_FLOOR: usize = 4 * 1024 * 1024;
+
 /// Budgets that scale with the input, so that a 100,000-document fleet
-/// parses while amplification (alias bombs) and deep nesting are refused
-/// by serde-saphyr's fixed alias and depth limits.
+/// written with anchors, aliases and merge keys parses, while amplification
+/// (alias bombs) and deep nesting are refused.
 pub fn parse_options(input_len: usize) -> serde_saphyr::Options {
-    // Each event, node and document needs at least one byte of input, so
-    // these caps never refuse honest input; aliases are what can exceed them.
-    let scaled = input_len.saturating_add(1024);
+    // Counts (events, nodes, documents, anchors, merge keys) need at least
+    // one byte of input each; what aliases expand to may be up to
+    // EXPANSION_FACTOR times the input.
+    let written = input_len.saturating_add(1024);
+    let expanded = input_len
+        .saturating_mul(EXPANSION_FACTOR)
+        .saturating_add(EXPANSION_FLOOR);
     let mut budget = serde_saphyr::Budget::default();
-    budget.max_events = scaled;
-    budget.max_nodes = scaled;
-    budget.max_documents = scaled;
-    budget.max_total_scalar_bytes = scaled;
+    budget.max_events = expanded;
+    budget.max_nodes = expanded;
+    budget.max_total_scalar_bytes = expanded;
+    budget.max_documents = written;
+    budget.max_aliases = written;
+    budget.max_anchors = written;
+    budget.max_merge_keys = written;
+    budget.max_recorded_anchor_events = expanded;
+    budget.max_recorded_anchor_bytes = expanded;
     budget.max_depth = 64;
-    // The caps above already bound what aliases can expand to, linearly in
-    // the input; the library's fixed alias counts and alias/anchor ratio
-    // would also refuse honest files, e.g. one `&selector` anchor reused by
-    // 300 rules (more than 10 aliases per anchor).
-    budget.max_aliases = scaled;
-    budget.max_anchors = scaled;
+    // The caps above bound what aliases can expand to, linearly in the
+    // input; the library's alias/anchor ratio would also refuse honest
+    // files, e.g. one `&selector` anchor reused by 300 rules (more than 10
+    // aliases per anchor).
     budget.enforce_alias_anchor_ratio = false;
     let mut options = serde_saphyr::Options::default();
     options.budget = Some(budget);
+    options.alias_limits.max_total_replayed_events = expanded;
     options.with_snippet = false;
     options
 }
@@ -331,11 +350,11 @@ pub(crate) fn parse_documents<C: Convert>(text: &str) -> Result<Vec<C::Out>, Yam
         serde_saphyr::from_str_multiple_with_options(text, parse_options(text.len()));
     match docs {
         Ok(docs) => Ok(docs.into_iter().map(|d| d.0).collect()),
-        Err(e) => Err(yaml_error(&e)),
+        Err(e) => Err(yaml_error(&e, text)),
     }
 }
 
-fn yaml_error(e: &serde_saphyr::Error) -> YamlError {
+fn yaml_error(e: &serde_saphyr::Error, text: &str) -> YamlError {
     let pos = e.location().and_then(|l| {
         (l.line() > 0).then(|| Pos {
             line: u32::try_from(l.line()).unwrap_or(u32::MAX),
@@ -343,6 +362,9 @@ fn yaml_error(e: &serde_saphyr::Error) -> YamlError {
         })
     });
     if let Some(message) = budget_message(e) {
+        return YamlError { pos, message };
+    }
+    if let Some(message) = duplicate_key_message(e, text) {
         return YamlError { pos, message };
     }
     // The library's message may repeat the position; keep its first line.
@@ -366,6 +388,96 @@ fn yaml_error(e: &serde_saphyr::Error) -> YamlError {
     YamlError { pos, message }
 }
 
+/// A duplicate mapping key, named with the line it was first written on
+/// (the library names the key and gives the second position only).
+fn duplicate_key_message(e: &serde_saphyr::Error, text: &str) -> Option<String> {
+    let mut err = e;
+    while let serde_saphyr::Error::AliasError { error, .. }
+    | serde_saphyr::Error::WithSnippet { error, .. } = err
+    {
+        err = error;
+    }
+    let serde_saphyr::Error::DuplicateMappingKey { key, location } = err else {
+        return None;
+    };
+    let (line, column) = (location.line() as usize, location.column() as usize);
+    let Some(key) = key else {
+        return Some(format!(
+            "a key is written twice in one mapping (again on line {line})"
+        ));
+    };
+    let shown = crate::text::shorten(key);
+    Some(match first_line_of_key(text, key, line, column) {
+        Some(first) if first != line => {
+            format!("key {shown:?} is written twice in one mapping, on lines {first} and {line}")
+        }
+        Some(_) => format!("key {shown:?} is written twice in one mapping, both on line {line}"),
+        None => format!("key {shown:?} is written twice in one mapping (again on line {line})"),
+    })
+}
+
+/// The line (1-based) where `key` is first written in the mapping whose
+/// duplicate is at `line`:`column`: in a block mapping the nearest earlier
+/// line with the key at the same column, before the mapping's indentation
+/// ends; in a flow mapping the nearest earlier `key:` in the text.
+fn first_line_of_key(text: &str, key: &str, line: usize, column: usize) -> Option<usize> {
+    let lines: Vec<&str> = text.lines().collect();
+    let col = column.checked_sub(1)?;
+    let this = *lines.get(line.checked_sub(1)?)?;
+    let before = this.get(..col)?;
+    let is_key_at = |l: &str, c: usize| {
+        l.get(c..).is_some_and(|rest| {
+            [key.to_string(), format!("{key:?}"), format!("'{key}'")]
+                .iter()
+                .any(|k| {
+                    rest.strip_prefix(k.as_str())
+                        .is_some_and(|r| r.trim_start().starts_with(':'))
+                })
+        })
+    };
+    let flow = before.trim_end().ends_with(['{', ',']);
+    if !flow {
+        for (n, l) in lines.iter().enumerate().take(line - 1).rev() {
+            let t = l.trim_start();
+            if t.is_empty() || t.starts_with('#') {
+                continue;
+            }
+            // The key column: after the indentation and any "- ".
+            let mut c = l.len() - t.len();
+            let mut rest = t;
+            while let Some(r) = rest.strip_prefix("- ") {
+                let r2 = r.trim_start();
+                c += rest.len() - r2.len();
+                rest = r2;
+            }
+            if c < col {
+                return None;
+            }
+            if c == col && is_key_at(l, c) {
+                return Some(n + 1);
+            }
+        }
+        return None;
+    }
+    // Flow: the nearest earlier `key:` after `{`, `,` or a space.
+    let start: usize = lines
+        .iter()
+        .take(line - 1)
+        .map(|l| l.len() + 1)
+        .sum::<usize>()
+        + col;
+    let head = text.get(..start)?;
+    let mut end = head.len();
+    while let Some(i) = head.get(..end).and_then(|h| h.rfind(key)) {
+        let prev = head.get(..i).and_then(|h| h.trim_end().chars().last());
+        if matches!(prev, Some('{' | ',')) && is_key_at(head, i) {
+            return Some(head.get(..i)?.matches('\n').count() + 1);
+        }
+        end = i;
+    }
+    None
+}
+
 /// Plain one-line scalars: long names stay on one line (no `>-` folding),
 /// so the output reads and diffs like hand-written manifests.
 fn serializer_options() -> serde_saphyr::SerializerOptions {
@@ -377,34 +489,65 @@ fn serializer_options() -> serde_saphyr::SerializerOptions {
 /// A readable message for a parser budget breach (alias bombs, deep
 /// nesting), which the library reports as a debug dump of its counters.
 fn budget_message(e: &serde_saphyr::Error) -> Option<String> {
-    use serde_saphyr::budget::BudgetBreach as B;
     let mut err = e;
     while let serde_saphyr::Error::AliasError { error, .. }
     | serde_saphyr::Error::WithSnippet { error, .. } = err
     {
         err = error;
     }
-    let serde_saphyr::Error::Budget { breach, .. } = err else {
-        return None;
-    };
-    Some(match breach {
+    match err {
+        serde_saphyr::Error::Budget { breach, .. } => Some(budget_breach_message(breach)),
+        serde_saphyr::Error::AliasReplayLimitExceeded {
+            max_total_replayed_events,
+            ..
+        } => Some(format!(
+            "aliases replay more than {max_total_replayed_events} parser events, {BOMB}"
+        )),
+        serde_saphyr::Error::AliasReplayStackDepthExceeded { .. } => {
+            Some("aliases nested in aliases deeper than the parser allows".to_string())
+        }
+        _ => None,
+    }
+}
+
+/// What aliases expanded past, in words.
+const BOMB: &str = "more than the input's size allows (an alias bomb); aliases and merge keys may expand a file to 8 times its size plus 4 MiB";
+
+/// A budget breach in the tool's own words (the library's `Debug` text
+/// names its counters).
+fn budget_breach_message(breach: &serde_saphyr::budget::BudgetBreach) -> String {
+    use serde_saphyr::budget::BudgetBreach as B;
+    match breach {
         B::Depth { .. } => "nesting deeper than 64 levels".to_string(),
-        B::Aliases { aliases } => format!("too many aliases ({aliases})"),
+        B::Aliases { aliases } => format!("too many aliases ({aliases}), more than the input has bytes"),
+        B::Anchors { anchors } => format!("too many anchors ({anchors}), more than the input has bytes"),
+        B::MergeKeys { merge_keys } => {
+            format!("too many merge keys ({merge_keys}), more than the input has bytes")
+        }
         B::AliasAnchorRatio { aliases, anchors } => format!(
             "{aliases} aliases for {anchors} anchors: the aliases expand the document far beyond its size (an alias bomb)"
         ),
-        B::ScalarBytes { total_scalar_bytes } => format!(
-            "aliases expand the text to more than {total_scalar_bytes} bytes, more than the input's own size allows (an alias bomb)"
+        B::ScalarBytes { total_scalar_bytes } => {
+            format!("aliases expand the text to more than {total_scalar_bytes} bytes, {BOMB}")
+        }
+        B::Nodes { nodes } => format!("aliases expand the document to more than {nodes} nodes, {BOMB}"),
+        B::Events { events } => {
+            format!("aliases expand the document to more than {events} parser events, {BOMB}")
+        }
+        B::RecordedAnchorEvents { recorded_anchor_events } => format!(
+            "anchors record more than {recorded_anchor_events} parser events, {BOMB}"
         ),
-        B::Nodes { nodes } => format!(
-            "aliases expand the document to more than {nodes} nodes, more than the input's own size allows (an alias bomb)"
-        ),
-        B::Events { events } => format!(
-            "aliases expand the document to more than {events} parser events, more than the input's own size allows (an alias bomb)"
+        B::RecordedAnchorBytes { recorded_anchor_bytes } => format!(
+            "anchors record more than {recorded_anchor_bytes} bytes, {BOMB}"
         ),
         B::Documents { documents } => format!("more than {documents} documents"),
-        other => format!("a parser limit was exceeded ({other:?})"),
-    })
+        B::InputBytes { input_bytes } => format!("more than {input_bytes} bytes of input"),
+        B::SequenceUnbalanced => "a collection is closed that was never opened".to_string(),
+        B::InclusionDepth { .. } | B::PropertyExpansionDepth { .. } | B::PropertyInterpolationWork { .. } => {
+            "includes or property interpolation go too deep (egress-render uses neither)".to_string()
+        }
+        _ => "the input exceeds a parser limit".to_string(),
+    }
 }
 
 /// Serialize documents as a YAML stream, each opened by `---`.
@@ -523,5 +666,108 @@ mod tests {
                 "{word} unquoted in {out}"
             );
         }
+    }
+
+    /// A fleet of `n` Packages, each rule built with an anchor and a merge
+    /// key (`<<: *base`).
+    fn merged_fleet(n: usize) -> String {
+        let mut s = String::new();
+        for i in 0..n {
+            s.push_str(&format!(
+                "---\nkind: Package\nmetadata: {{name: app, namespace: t{i}}}\nbase: &b {{direction: Egress, remoteProtocol: TLS}}\nspec:\n  network:\n    allow:\n      - <<: *b\n        remoteHost: h{i}.example.com\n"
+            ));
+        }
+        s
+    }
+
+    /// 10,001 merge keys across a fleet were refused with the library's
+    /// `MergeKeys { merge_keys: 10001 }`.
+    #[test]
+    fn merge_keys_scale_with_the_fleet() {
+        let text = merged_fleet(10_001);
+        let docs = parse_documents::<Keep>(&text).map_err(|e| e.message);
+        assert_eq!(docs.map(|d| d.len()), Ok(10_001));
+    }
+
+    /// One anchor reused by 49 rules of a 6 KB package was "an alias bomb".
+    #[test]
+    fn one_selector_anchor_reused_by_every_rule_parses() {
+        let mut s = String::from("kind: Package\nspec:\n  network:\n    allow:\n      - {remoteHost: h0.example.com, selector: &sel {app: web, tier: frontend, team: payments, env: production, region: eu-west-1}}\n");
+        for i in 1..50 {
+            s.push_str(&format!(
+                "      - {{remoteHost: h{i}.example.com, description: rule{i}x, selector: *sel}}\n"
+            ));
+        }
+        assert!(s.len() < 6_000);
+        assert!(parse_documents::<Keep>(&s).is_ok());
+    }
+
+    /// The budgets that bound expansion grow with the input, those that
+    /// count what is written with its size.
+    #[test]
+    fn budgets_scale_with_the_input() {
+        for len in [0, 6_000, 20_000_000, MAX_INPUT_BYTES] {
+            let options = parse_options(len);
+            let budget = options.budget.unwrap_or_default();
+            let expanded = len * EXPANSION_FACTOR + EXPANSION_FLOOR;
+            assert_eq!(budget.max_events, expanded);
+            assert_eq!(budget.max_recorded_anchor_events, expanded);
+            assert_eq!(budget.max_total_scalar_bytes, expanded);
+            assert_eq!(options.alias_limits.max_total_replayed_events, expanded);
+            assert!(budget.max_merge_keys > len && budget.max_anchors > len);
+        }
+    }
+
+    /// Every budget breach is told in words, never as the library's
+    /// `Debug` text.
+    #[test]
+    fn budget_breaches_are_told_in_words() {
+        use serde_saphyr::budget::BudgetBreach as B;
+        let breaches = [
+            B::MergeKeys { merge_keys: 10_001 },
+            B::RecordedAnchorEvents {
+                recorded_anchor_events: 1_000_001,
+            },
+            B::RecordedAnchorBytes {
+                recorded_anchor_bytes: 5,
+            },
+            B::Anchors { anchors: 5 },
+            B::Aliases { aliases: 5 },
+            B::Events { events: 5 },
+            B::Nodes { nodes: 5 },
+            B::ScalarBytes {
+                total_scalar_bytes: 5,
+            },
+            B::Documents { documents: 5 },
+            B::SequenceUnbalanced,
+            B::InputBytes { input_bytes: 5 },
+        ];
+        for breach in &breaches {
+            let message = budget_breach_message(breach);
+            assert!(
+                !message.contains('{') && !message.contains("_"),
+                "{message}"
+            );
+        }
+        assert_eq!(
+            budget_breach_message(&B::MergeKeys { merge_keys: 10_001 }),
+            "too many merge keys (10001), more than the input has bytes"
+        );
+    }
+
+    /// A billion laughs is still refused, in words.
+    #[test]
+    fn alias_bombs_are_still_refused() {
+        let mut s = String::from("x0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n");
+        for i in 1..10 {
+            let refs = vec![format!("*a{}", i - 1); 9].join(", ");
+            s.push_str(&format!("x{i}: &a{i} [{refs}]\n"));
+        }
+        let err = parse_documents::<Keep>(&s).err().map(|e| e.message);
+        assert!(
+            err.as_deref()
+                .is_some_and(|m| m.contains("(an alias bomb)")),
+            "{err:?}"
+        );
     }
 }

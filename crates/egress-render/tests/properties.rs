@@ -333,6 +333,43 @@ fn documents(fleet: &Fleet) -> Vec<String> {
         .collect()
 }
 
+/// `doc` written with YAML reuse, as hand-written fleets do: a merge key
+/// (`<<: *egress`) for each rule's direction, one anchored selector per
+/// document reused through aliases, and the ingress rules merged from one
+/// anchored mapping. It must parse and render as written out.
+fn with_reuse(doc: &str) -> String {
+    let mut out = String::from(
+        "x-egress: &egress {direction: Egress}\nx-ingress: &ingress {direction: Ingress, remoteGenerated: IntraNamespace}\n",
+    );
+    let mut selectors: Vec<String> = Vec::new();
+    let mut lines = doc.lines().peekable();
+    while let Some(line) = lines.next() {
+        if line == "      - direction: Egress" {
+            out.push_str("      - <<: *egress\n");
+        } else if line == "      - direction: Ingress"
+            && lines.peek() == Some(&"        remoteGenerated: IntraNamespace")
+        {
+            lines.next();
+            out.push_str("      - <<: *ingress\n");
+        } else if let Some(sel) = line.strip_prefix("        selector: ") {
+            match selectors.iter().position(|s| s == sel) {
+                Some(i) => out.push_str(&format!("        selector: *sel{i}\n")),
+                None => {
+                    out.push_str(&format!(
+                        "        selector: &sel{} {sel}\n",
+                        selectors.len()
+                    ));
+                    selectors.push(sel.to_string());
+                }
+            }
+        } else {
+            out.push_str(line);
+            out.push('\n');
+        }
+    }
+    out
+}
+
 fn render_stream(docs: &[String], options: &Options) -> Result<egress_render::Rendered, String> {
     let text = docs.iter().map(|d| format!("---\n{d}")).collect::<String>();
     let parsed = parse("fleet.yaml", text.as_bytes());
@@ -471,6 +508,45 @@ proptest! {
             shuffled.swap(i, (state % (i as u64 + 1)) as usize);
         }
         let again = render_stream(&shuffled, &options).map_err(TestCaseError::fail)?;
-        prop_assert_eq!(again.to_yaml().map_err(|e| TestCaseError::fail(e.to_string()))?, yaml);
+        prop_assert_eq!(again.to_yaml().map_err(|e| TestCaseError::fail(e.to_string()))?, yaml.clone());
+
+        // Anchors, aliases and merge keys (the YAML budgets admit honest
+        // reuse): the same render as the fleet written out.
+        let reused: Vec<String> = docs.iter().map(|d| with_reuse(d)).collect();
+        let reused = render_stream(&reused, &options).map_err(TestCaseError::fail)?;
+        prop_assert_eq!(reused.to_yaml().map_err(|e| TestCaseError::fail(e.to_string()))?, yaml);
+    }
+
+}
+
+proptest! {
+    // Each case is a fleet of about 11,000 rules: a few cases suffice.
+    #![proptest_config(Config { cases: 3, failure_persistence: None, ..Config::default() })]
+
+    /// Many documents each reusing one anchored selector and merge keys
+    /// for every rule: past serde-saphyr's default merge-key and anchor
+    /// budgets (10,000 merge keys), within ours.
+    #[test]
+    fn reuse_at_fleet_scale_renders_as_written(rules in 36usize..40, docs_count in 280usize..300) {
+        let mut written = String::new();
+        for d in 0..docs_count {
+            written.push_str(&format!("---\napiVersion: uds.dev/v1alpha1\nkind: Package\nmetadata:\n  name: app\n  namespace: team-{d}\nspec:\n  network:\n    serviceMesh:\n      mode: sidecar\n    allow:\n"));
+            for r in 0..rules {
+                written.push_str(&format!("      - direction: Egress\n        remoteHost: h{r}.example.com\n        description: rule {}\n        selector: {{app: \"web\", tier: \"t{}\"}}\n", tag(r), d % 3));
+            }
+        }
+        let reused: String = written
+            .split("---\n")
+            .filter(|d| !d.is_empty())
+            .map(|d| format!("---\n{}", with_reuse(d)))
+            .collect();
+        prop_assert!(reused.matches("<<:").count() > 10_000);
+        let a = parse("reused.yaml", reused.as_bytes());
+        prop_assert!(a.errors.is_empty(), "{}", egress_render::Errors(a.errors.clone()));
+        let b = parse("written.yaml", written.as_bytes());
+        let options = Options::default();
+        let a = render(&a.packages, &options).map_err(|e| TestCaseError::fail(e.to_string()))?;
+        let b = render(&b.packages, &options).map_err(|e| TestCaseError::fail(e.to_string()))?;
+        prop_assert_eq!(a.to_yaml().ok(), b.to_yaml().ok());
     }
 }
