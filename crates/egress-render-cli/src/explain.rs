@@ -94,7 +94,7 @@ pub fn rules_page() -> String {
          <!-- Generated from crates/egress-render-cli/src/explain.rs: edit it there, then\n\
          `EGRESS_RENDER_BLESS=1 cargo test -p egress-render-cli --test cli explain`. -->\n\n\
          Every message egress-render prints has a code, in brackets after its\n\
-         level: `error[§2.10 invalid-host]`, `warning[port-ignored]`. `egress-render\n\
+         level: `error[invalid-host]`, `warning[port-ignored]`. `egress-render\n\
          explain CODE` prints the section below for CODE. The machine formats\n\
          (`--message-format json|sarif`, [ci.md](ci.md)) carry the same code.\n\n",
     );

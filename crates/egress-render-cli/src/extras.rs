@@ -32,7 +32,7 @@ pub fn run(command: &ExtrasCommand) -> anyhow::Result<ExitCode> {
                     .map(|e| format!("{:<24} {:<8} {}\n", e.code, e.level.as_str(), e.title))
                     .collect(),
                 (Some(code), false) => {
-                    // `error[§2.10 invalid-host]` as printed works too.
+                    // `error[invalid-host]` as printed works too.
                     let bare = code
                         .trim_end_matches(']')
                         .rsplit([' ', '['])

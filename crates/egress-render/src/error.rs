@@ -251,13 +251,9 @@ impl Error {
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "error[{} {}]: {}",
-            self.kind.spec_rule(),
-            self.kind.code(),
-            self.message
-        )?;
+        // The code, which `egress-render explain CODE` and docs/rules.md
+        // document; the SPEC section is `ErrorKind::spec_rule`.
+        write!(f, "error[{}]: {}", self.kind.code(), self.message)?;
         let mut place: Vec<String> = Vec::new();
         if !self.file.is_empty() {
             let mut loc = self.file.clone();
@@ -486,10 +482,17 @@ impl fmt::Display for Warning {
         write!(f, "warning[{}]: {}", self.kind.code(), self.message)?;
         let mut place = Vec::new();
         if !self.file.is_empty() {
-            place.push(self.file.clone());
+            let mut loc = self.file.clone();
+            if let Some(p) = self.pos {
+                loc.push_str(&format!(":{}:{}", p.line, p.column));
+            }
+            place.push(loc);
         }
         if self.document > 0 {
             place.push(format!("document {}", self.document));
+        }
+        if let Some(i) = self.item {
+            place.push(format!("items[{i}]"));
         }
         if !self.package.is_empty() {
             place.push(format!("package {}", self.package));

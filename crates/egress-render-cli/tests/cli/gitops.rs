@@ -279,7 +279,7 @@ fn gateway_port_error_names_package_host_and_fix() {
     r.status(1).stdout("");
     assert_eq!(
         r.stderr,
-        "error[§2.14 gateway-port]: search.example.com uses port 9200, which the egress gateway does not expose (it exposes 80, 443); UDS Core fails the package\n  \
+        "error[gateway-port]: search.example.com uses port 9200, which the egress gateway does not expose (it exposes 80, 443); UDS Core fails the package\n  \
          --> pkg.yaml:11:16, document 1, package shop/web, allow[0].ports\n  \
          = help: expose port 9200 on the istio-egress-gateway Service (a service.ports override of the egress gateway chart) and pass --gateway-ports 80,443,9200, or use an exposed port\n\n\
          error: 1 problem(s) found; nothing rendered\n"
@@ -301,7 +301,7 @@ fn port_ignored_warning_names_both_ports_and_fix() {
     r.status(0)
         .stderr(
             "warning[port-ignored]: port 8443 is ignored for the Istio objects because ports [443] is also given: UDS Core uses ports when both are set; its NetworkPolicy still opens it\n  \
-             --> pkg.yaml, document 1, package shop/web, allow[0]\n  \
+             --> pkg.yaml:9:9, document 1, package shop/web, allow[0]\n  \
              = help: list every port under ports (ports: [443, 8443]) and remove port\n\n",
         )
         .stdout_contains("number: 443")
@@ -355,7 +355,7 @@ fn shared_access_warning_names_selector_hosts_and_fix() {
     assert!(
         w.contains(
             "warning[shared-access]: workloads selected by {app: checkout} ask for pay.example.com but can also reach cdn.example.com: the package's ServiceEntries are namespace-wide\n  \
-             --> pkg.yaml, document 1, package shop/web, allow[0]\n  \
+             --> pkg.yaml:9:9, document 1, package shop/web, allow[0]\n  \
              = help: if those workloads must not reach these hosts, move them to a package in another namespace\n"
         ),
         "{w}"
@@ -377,7 +377,7 @@ fn overlapping_sidecars_warning_names_both_selectors_and_fix() {
     assert_eq!(
         w,
         "warning[overlapping-sidecars]: Sidecars web-egress-app-a (selector {app: a}) and web-egress-app-a-tier-web (selector {app: a, tier: web}) can select the same pod, e.g. one labelled {app: a, tier: web}; which Sidecar Istio applies to it is undefined\n  \
-         --> pkg.yaml, document 1, package shop/web, allow[1]\n  \
+         --> pkg.yaml:12:9, document 1, package shop/web, allow[1]\n  \
          = help: give these rules the same selector, or selectors that cannot match one pod (a label key in both with different values, e.g. tier: web and tier: batch)\n\n"
     );
     // Selectors that differ in one label's value cannot match one pod.
@@ -397,7 +397,7 @@ fn pod_labels_warning_names_both_fields_and_the_selector_used() {
     assert_eq!(
         w,
         "warning[deprecated-labels]: both podLabels and selector are set; podLabels (deprecated) wins, as in UDS Core, so the rule uses selector {app: old}\n  \
-         --> pkg.yaml, document 1, package shop/web, allow[0]\n  \
+         --> pkg.yaml:9:9, document 1, package shop/web, allow[0]\n  \
          = help: remove podLabels and write the labels you mean under selector\n\n"
     );
 }

@@ -372,7 +372,7 @@ fn explain_covers_every_code() {
     }
     // As printed in a message, too.
     Test::new()
-        .args(["explain", "error[§2.10 invalid-host]"])
+        .args(["explain", "error[invalid-host]"])
         .run()
         .status(0)
         .stdout_contains("remoteHost is not a bare lowercase DNS name");

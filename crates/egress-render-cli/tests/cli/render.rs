@@ -145,7 +145,7 @@ fn cross_package_conflict_exits_1_naming_both_packages() {
     let first = old([&a, &b]);
     first
         .status(1)
-        .stderr_contains("error[§2.13 ambient-port-sets]")
+        .stderr_contains("error[ambient-port-sets]")
         .stdout("")
         .stderr_contains("team-a/one")
         .stderr_contains("team-b/two")
@@ -659,8 +659,8 @@ fn conflict_report_does_not_depend_on_input_order() {
     let reference = old(&paths);
     reference
         .status(1)
-        .stderr_contains("error[§2.12 port-protocol-conflict]")
-        .stderr_contains("error[§2.13 ambient-port-sets]");
+        .stderr_contains("error[port-protocol-conflict]")
+        .stderr_contains("error[ambient-port-sets]");
     for perm in permutations(&paths).iter().step_by(5) {
         old(perm).status(1).stdout("").stderr(&reference.stderr);
     }

@@ -632,7 +632,10 @@ fn cross_package_messages_keep_every_package_name() {
     out.stderr_contains(
         "as HTTP by package team-10/app (<stdin>) and 18 more packages) (sidecar mode)",
     );
-    assert_eq!(out.stderr.matches("error[§2.12").count(), 29);
+    assert_eq!(
+        out.stderr.matches("error[port-protocol-conflict]").count(),
+        29
+    );
 }
 
 /// `--gateway-ports 443,443` is a usage error (it was accepted), in both

@@ -288,7 +288,7 @@ fn a_misspelt_package_kind_is_an_error_with_did_you_mean() {
         r.status(1)
             .stdout("")
             .stderr_contains(&format!(
-                "error[§1 package-kind]: kind \"{kind}\" under apiVersion \"uds.dev/v1alpha1\" is not a kind UDS Core knows; did you mean Package?"
+                "error[package-kind]: kind \"{kind}\" under apiVersion \"uds.dev/v1alpha1\" is not a kind UDS Core knows; did you mean Package?"
             ))
             .stderr_contains("--> <stdin>:2:7, document 1, kind");
     }
