@@ -662,3 +662,31 @@ fn a_gateway_port_listed_twice_is_a_usage_error() {
         .run()
         .status(0);
 }
+
+/// Numbers as written: `.inf`, `.nan` and a 400-digit number in a
+/// document egress skips no longer fail the file; 2^64 is not shown as
+/// 18446744073709552000; a leading zero (`0773`) is explained.
+#[test]
+fn numbers_are_read_and_shown_as_written() {
+    let skipped = format!(
+        "apiVersion: v1\nkind: ConfigMap\ndata: {{a: .inf, b: -.inf, c: .nan, d: {}}}\n",
+        "9".repeat(400)
+    );
+    let out = run_stdin(skipped.as_bytes());
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    let pkg = |port: &str| {
+        format!("apiVersion: uds.dev/v1alpha1\nkind: Package\nmetadata: {{name: a, namespace: b}}\nspec: {{network: {{allow: [{{direction: Egress, remoteHost: a.com, port: {port}}}]}}}}\n")
+    };
+    assert_error(
+        &run_stdin(pkg("18446744073709551616").as_bytes()),
+        "found the number 1.8446744073709552e19, too large to read exactly",
+    );
+    assert_error(
+        &run_stdin(pkg("0773").as_bytes()),
+        "help: write the port without leading zeros (773): YAML 1.1 readers such as kubectl read 0773 as the octal number 507, YAML 1.2 readers as 773",
+    );
+    assert_error(
+        &run_stdin(pkg(".inf").as_bytes()),
+        "port must be an integer from 1 to 65535, found the number inf",
+    );
+}
