@@ -690,3 +690,28 @@ fn numbers_are_read_and_shown_as_written() {
         "port must be an integer from 1 to 65535, found the number inf",
     );
 }
+
+/// A name or namespace of the wrong type is one error, not followed by
+/// errors about its empty stand-in (`uds.dev/user--`, namespace "").
+#[test]
+fn a_non_string_name_or_namespace_is_one_error() {
+    for (metadata, errors) in [
+        ("{name: 5, namespace: 7}", 2),
+        ("{name: app, namespace: [x]}", 1),
+        ("{name: {a: b}, namespace: team}", 1),
+    ] {
+        let text = format!("apiVersion: uds.dev/v1alpha1\nkind: Package\nmetadata: {metadata}\nspec: {{network: {{allow: [{{direction: Egress, remoteHost: a.com, selector: {{app: x}}}}]}}}}\n");
+        for args in [&["-"][..], &["--namespace", "zz", "-"]] {
+            let out = Test::new().args(args).stdin(text.clone()).run();
+            out.status(1);
+            assert_eq!(
+                out.stderr.matches("error[").count(),
+                errors,
+                "{}",
+                out.stderr
+            );
+            assert!(out.stderr.contains("must be a string"));
+            assert!(!out.stderr.contains("refused-object"));
+        }
+    }
+}
