@@ -28,18 +28,26 @@ pub(crate) fn elide(text: String) -> String {
     if text.len() <= MAX_TEXT {
         return text;
     }
-    let head_end = (0..=MAX_TEXT / 2)
+    let (head, tail) = head_and_tail(&text, MAX_TEXT / 2, MAX_TEXT / 4);
+    format!(
+        "{head}…[{} bytes elided]…{tail}",
+        text.len() - head.len() - tail.len()
+    )
+}
+
+/// About the first `head` and last `tail` bytes of `text`, cut at character
+/// boundaries.
+fn head_and_tail(text: &str, head: usize, tail: usize) -> (&str, &str) {
+    let head_end = (0..=head.min(text.len()))
         .rev()
         .find(|&i| text.is_char_boundary(i))
         .unwrap_or(0);
-    let tail_start = (text.len() - MAX_TEXT / 4..text.len())
+    let tail_start = (text.len().saturating_sub(tail).max(head_end)..text.len())
         .find(|&i| text.is_char_boundary(i))
         .unwrap_or(text.len());
-    format!(
-        "{}…[{} bytes elided]…{}",
+    (
         text.get(..head_end).unwrap_or(""),
-        tail_start - head_end,
-        text.get(tail_start..).unwrap_or("")
+        text.get(tail_start..).unwrap_or(""),
     )
 }
 
@@ -142,18 +150,8 @@ fn shorten_to(value: &str, max: usize) -> String {
     if value.len() <= max {
         return value.to_string();
     }
-    let head_end = (0..=max * 3 / 4)
-        .rev()
-        .find(|&i| value.is_char_boundary(i))
-        .unwrap_or(0);
-    let tail_start = (value.len() - max / 4..value.len())
-        .find(|&i| value.is_char_boundary(i))
-        .unwrap_or(value.len());
-    format!(
-        "{}…{}",
-        value.get(..head_end).unwrap_or(""),
-        value.get(tail_start..).unwrap_or("")
-    )
+    let (head, tail) = head_and_tail(value, max * 3 / 4, max / 4);
+    format!("{head}…{tail}")
 }
 
 /// How many hosts, packages or Sidecars a message names before "and N
