@@ -525,6 +525,13 @@ fn stress_overlapping_and_report_selectors() {
     assert_eq!(code, Some(0));
 }
 
+/// [`measured`] on one file, which must render.
+fn measured_ok(what: &str, path: &Path) {
+    let (code, stderr) = measured(what, &[path.as_os_str()]);
+    let excerpt: String = stderr.chars().take(2000).collect();
+    assert_eq!(code, Some(0), "{excerpt}");
+}
+
 /// Honest reuse at fleet scale: 10,001 merge keys, and about a million
 /// anchor events over 90,000 documents (both refused before with the
 /// library's `Debug` text), render like the same fleet written out.
@@ -537,13 +544,7 @@ fn stress_anchors_and_merge_keys_at_fleet_scale() {
         merged.push_str(&format!("---\napiVersion: uds.dev/v1alpha1\nkind: Package\nmetadata: {{name: app, namespace: t{i}}}\nbase: &b{i} {{direction: Egress, remoteProtocol: TLS}}\nspec:\n  network:\n    allow:\n      - <<: *b{i}\n        remoteHost: h{i}.example.com\n"));
     }
     let path = dir.write("merge-10001.yaml", merged);
-    let (code, stderr) = measured("10,001 merge keys", &[path.as_os_str()]);
-    assert_eq!(
-        code,
-        Some(0),
-        "{}",
-        stderr.chars().take(2000).collect::<String>()
-    );
+    measured_ok("10,001 merge keys", &path);
     let (mut anchored, mut written) = (String::new(), String::new());
     for i in 0..90_000 {
         let head = format!("---\napiVersion: uds.dev/v1alpha1\nkind: Package\nmetadata: {{name: app, namespace: t{i}}}\nspec:\n  network:\n    allow:\n");
@@ -557,15 +558,8 @@ fn stress_anchors_and_merge_keys_at_fleet_scale() {
     }
     let anchored = dir.write("anchors-90000.yaml", anchored);
     let written = dir.write("written-90000.yaml", written);
-    let (code, stderr) = measured("90,000 documents with anchors", &[anchored.as_os_str()]);
-    assert_eq!(
-        code,
-        Some(0),
-        "{}",
-        stderr.chars().take(2000).collect::<String>()
-    );
-    let (code, _) = measured("the same 90,000 written out", &[written.as_os_str()]);
-    assert_eq!(code, Some(0));
+    measured_ok("90,000 documents with anchors", &anchored);
+    measured_ok("the same 90,000 written out", &written);
     let a = Test::new().arg(&anchored).run();
     let w = Test::new().arg(&written).run();
     assert!(a.stdout == w.stdout, "anchors render differently");
