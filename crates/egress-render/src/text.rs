@@ -19,6 +19,7 @@ const MAX_NUMBERS: usize = 10;
 /// numbers (`8000, 8001, …, 8045`) becomes ranges (`8000–8045`). The rest
 /// of the message (package names, fields, the explanation) is kept.
 pub(crate) fn elide(text: String) -> String {
+    let text = yaml_escapes(text);
     let shortened = shorten_values(&text);
     let text = if shortened.len() < text.len() {
         shortened
@@ -49,6 +50,58 @@ fn head_and_tail(text: &str, head: usize, tail: usize) -> (&str, &str) {
         text.get(..head_end).unwrap_or(""),
         text.get(tail_start..).unwrap_or(""),
     )
+}
+
+/// `text` with control characters written as YAML escapes (`\x01`), so a
+/// value quoted back cannot move the terminal's cursor, and Rust's `Debug`
+/// escapes of them (`\u{1}`, `\u{7f}`) written the way YAML reads them.
+fn yaml_escapes(text: String) -> String {
+    let needs = text.chars().any(|c| c.is_control() && c != '\n') || text.contains("\\u{");
+    if !needs {
+        return text;
+    }
+    let escape = |out: &mut String, n: u32| {
+        if n < 0x100 {
+            out.push_str(&format!("\\x{n:02x}"));
+        } else {
+            out.push_str(&format!("\\u{n:04x}"));
+        }
+    };
+    let mut out = String::with_capacity(text.len() + 16);
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => match chars.peek() {
+                Some('\\') => {
+                    out.push_str("\\\\");
+                    chars.next();
+                }
+                Some('u') => {
+                    let rest: String = chars.clone().skip(1).take(9).collect();
+                    let hex = rest
+                        .strip_prefix('{')
+                        .and_then(|r| r.split_once('}'))
+                        .map(|(h, _)| h)
+                        .filter(|h| !h.is_empty() && h.len() <= 6)
+                        .and_then(|h| u32::from_str_radix(h, 16).ok().map(|n| (n, h.len())));
+                    match hex {
+                        Some((n, len)) => {
+                            escape(&mut out, n);
+                            // `u`, `{`, the digits, `}`.
+                            for _ in 0..len + 3 {
+                                chars.next();
+                            }
+                        }
+                        None => out.push('\\'),
+                    }
+                }
+                _ => out.push('\\'),
+            },
+            c if c.is_control() && c != '\n' => escape(&mut out, u32::from(c)),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// See [`elide`]: long words shortened, long number lists as ranges.
@@ -180,6 +233,21 @@ pub(crate) fn shorten(value: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Control characters never reach the terminal raw, and Rust's `\u{1}`
+    /// escapes read as YAML's.
+    #[test]
+    fn control_characters_are_yaml_escapes() {
+        let name = "a\0b";
+        assert_eq!(
+            elide(format!(
+                "package b\u{1}/{name} name {name:?} {:?}",
+                "v\u{7f}\\u{1}"
+            )),
+            "package b\\x01/a\\x00b name \"a\\0b\" \"v\\x7f\\\\u{1}\""
+        );
+        assert_eq!(elide("plain \\ text".into()), "plain \\ text");
+    }
 
     #[test]
     fn long_port_lists_become_ranges() {

@@ -712,3 +712,18 @@ fn a_non_string_name_or_namespace_is_one_error() {
         }
     }
 }
+
+/// Control characters in names and labels are written as YAML escapes
+/// (`\x01`), never raw on the terminal nor as Rust's `\u{1}`; an invalid
+/// name is not also blamed for the annotation key's length.
+#[test]
+fn control_characters_are_escaped_in_messages() {
+    let text = "apiVersion: uds.dev/v1alpha1\nkind: Package\nmetadata: {name: \"a\\0b\", namespace: \"b\\x01\"}\nspec: {network: {allow: [{direction: Egress, remoteHost: a.com, selector: {\"k\\0\": \"v\\x7f\"}}]}}\n";
+    let out = run_stdin(text.as_bytes());
+    assert_error(&out, "package b\\x01/a\\x00b, metadata.name");
+    out.stderr_contains("metadata.namespace \"b\\x01\" is not a valid namespace name");
+    out.stderr_contains("selector k\\x00: \"v\\x7f\" is not a valid Kubernetes label");
+    assert!(!out.stderr.chars().any(|c| c.is_control() && c != '\n'));
+    assert!(!out.stderr.contains("\\u{"));
+    assert!(!out.stderr.contains("annotation key"));
+}
