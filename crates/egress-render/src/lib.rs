@@ -225,10 +225,18 @@ pub(crate) fn planned<T>(
     finish: impl FnOnce(&Plan, Vec<Placed>, Vec<Warning>) -> T,
 ) -> Result<T, Errors> {
     // §1: a Package without a namespace takes --namespace when given.
+    // A name or namespace written with the wrong type was reported by
+    // `parse`; planning it would only add errors about its empty stand-in
+    // (`uds.dev/user--`, a NetworkPolicy in namespace "").
+    let misnamed = |p: &Package| {
+        p.invalid_fields
+            .iter()
+            .any(|f| f == "metadata.name" || f == "metadata.namespace")
+    };
     let filled: Vec<Package> = match &options.default_namespace {
         Some(ns) => packages
             .iter()
-            .filter(|p| p.namespace.is_empty())
+            .filter(|p| p.namespace.is_empty() && !misnamed(p))
             .map(|p| Package {
                 namespace: ns.clone(),
                 ..p.clone()
@@ -255,7 +263,7 @@ pub(crate) fn planned<T>(
             mode_defaulted: pkg.mode.is_none(),
         };
         let problems = validate::package(pkg, &cx);
-        if problems.is_empty() {
+        if problems.is_empty() && !misnamed(pkg) {
             valid.push(pkg);
         }
         errors.extend(problems);

@@ -671,6 +671,20 @@ impl Cx {
                 Ok(p) if p >= 1 => return Some(p),
                 _ => "use a port number from 1 to 65535".to_string(),
             },
+            Value::Str(s)
+                if s.len() > 1 && s.starts_with('0') && s.bytes().all(|b| b.is_ascii_digit()) =>
+            {
+                let decimal = s.trim_start_matches('0');
+                let octal = u32::from_str_radix(s, 8).map_or_else(
+                    |_| format!("the string {s:?}"),
+                    |o| format!("the octal number {o}"),
+                );
+                format!(
+                    "write the port without leading zeros ({}): YAML 1.1 readers such as kubectl read {s} as {octal}, YAML 1.2 readers as {}",
+                    if decimal.is_empty() { "0" } else { decimal },
+                    if decimal.is_empty() { "0" } else { decimal },
+                )
+            }
             Value::Str(s) if s.parse::<u16>().is_ok() => format!("write {s} without quotes"),
             Value::Null if field == "port" => return None,
             _ => "write a whole number from 1 to 65535".to_string(),

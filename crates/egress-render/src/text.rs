@@ -19,6 +19,7 @@ const MAX_NUMBERS: usize = 10;
 /// numbers (`8000, 8001, …, 8045`) becomes ranges (`8000–8045`). The rest
 /// of the message (package names, fields, the explanation) is kept.
 pub(crate) fn elide(text: String) -> String {
+    let text = yaml_escapes(text);
     let shortened = shorten_values(&text);
     let text = if shortened.len() < text.len() {
         shortened
@@ -28,19 +29,79 @@ pub(crate) fn elide(text: String) -> String {
     if text.len() <= MAX_TEXT {
         return text;
     }
-    let head_end = (0..=MAX_TEXT / 2)
+    let (head, tail) = head_and_tail(&text, MAX_TEXT / 2, MAX_TEXT / 4);
+    format!(
+        "{head}…[{} bytes elided]…{tail}",
+        text.len() - head.len() - tail.len()
+    )
+}
+
+/// About the first `head` and last `tail` bytes of `text`, cut at character
+/// boundaries.
+fn head_and_tail(text: &str, head: usize, tail: usize) -> (&str, &str) {
+    let head_end = (0..=head.min(text.len()))
         .rev()
         .find(|&i| text.is_char_boundary(i))
         .unwrap_or(0);
-    let tail_start = (text.len() - MAX_TEXT / 4..text.len())
+    let tail_start = (text.len().saturating_sub(tail).max(head_end)..text.len())
         .find(|&i| text.is_char_boundary(i))
         .unwrap_or(text.len());
-    format!(
-        "{}…[{} bytes elided]…{}",
+    (
         text.get(..head_end).unwrap_or(""),
-        tail_start - head_end,
-        text.get(tail_start..).unwrap_or("")
+        text.get(tail_start..).unwrap_or(""),
     )
+}
+
+/// `text` with control characters written as YAML escapes (`\x01`), so a
+/// value quoted back cannot move the terminal's cursor, and Rust's `Debug`
+/// escapes of them (`\u{1}`, `\u{7f}`) written the way YAML reads them.
+fn yaml_escapes(text: String) -> String {
+    let needs = text.chars().any(|c| c.is_control() && c != '\n') || text.contains("\\u{");
+    if !needs {
+        return text;
+    }
+    let escape = |out: &mut String, n: u32| {
+        if n < 0x100 {
+            out.push_str(&format!("\\x{n:02x}"));
+        } else {
+            out.push_str(&format!("\\u{n:04x}"));
+        }
+    };
+    let mut out = String::with_capacity(text.len() + 16);
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => match chars.peek() {
+                Some('\\') => {
+                    out.push_str("\\\\");
+                    chars.next();
+                }
+                Some('u') => {
+                    let rest: String = chars.clone().skip(1).take(9).collect();
+                    let hex = rest
+                        .strip_prefix('{')
+                        .and_then(|r| r.split_once('}'))
+                        .map(|(h, _)| h)
+                        .filter(|h| !h.is_empty() && h.len() <= 6)
+                        .and_then(|h| u32::from_str_radix(h, 16).ok().map(|n| (n, h.len())));
+                    match hex {
+                        Some((n, len)) => {
+                            escape(&mut out, n);
+                            // `u`, `{`, the digits, `}`.
+                            for _ in 0..len + 3 {
+                                chars.next();
+                            }
+                        }
+                        None => out.push('\\'),
+                    }
+                }
+                _ => out.push('\\'),
+            },
+            c if c.is_control() && c != '\n' => escape(&mut out, u32::from(c)),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// See [`elide`]: long words shortened, long number lists as ranges.
@@ -142,18 +203,8 @@ fn shorten_to(value: &str, max: usize) -> String {
     if value.len() <= max {
         return value.to_string();
     }
-    let head_end = (0..=max * 3 / 4)
-        .rev()
-        .find(|&i| value.is_char_boundary(i))
-        .unwrap_or(0);
-    let tail_start = (value.len() - max / 4..value.len())
-        .find(|&i| value.is_char_boundary(i))
-        .unwrap_or(value.len());
-    format!(
-        "{}…{}",
-        value.get(..head_end).unwrap_or(""),
-        value.get(tail_start..).unwrap_or("")
-    )
+    let (head, tail) = head_and_tail(value, max * 3 / 4, max / 4);
+    format!("{head}…{tail}")
 }
 
 /// How many hosts, packages or Sidecars a message names before "and N
@@ -182,6 +233,21 @@ pub(crate) fn shorten(value: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Control characters never reach the terminal raw, and Rust's `\u{1}`
+    /// escapes read as YAML's.
+    #[test]
+    fn control_characters_are_yaml_escapes() {
+        let name = "a\0b";
+        assert_eq!(
+            elide(format!(
+                "package b\u{1}/{name} name {name:?} {:?}",
+                "v\u{7f}\\u{1}"
+            )),
+            "package b\\x01/a\\x00b name \"a\\0b\" \"v\\x7f\\\\u{1}\""
+        );
+        assert_eq!(elide("plain \\ text".into()), "plain \\ text");
+    }
 
     #[test]
     fn long_port_lists_become_ranges() {

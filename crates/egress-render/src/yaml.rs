@@ -46,6 +46,11 @@ impl Value {
             Value::Null => "null".to_string(),
             Value::Bool(b) => format!("the boolean {b}"),
             Value::Int(i) => format!("the integer {i}"),
+            // Past 2^53 a float holds no exact integer: 2^64 would print as
+            // 18446744073709552000.
+            Value::Float(x) if x.is_finite() && x.abs() >= 9_007_199_254_740_992.0 => {
+                format!("the number {x:e}, too large to read exactly")
+            }
             Value::Float(x) => format!("the number {x}"),
             Value::Str(s) => format!("the string {s:?}"),
             Value::Seq(_) => "a list".to_string(),
@@ -340,6 +345,12 @@ pub fn parse_options(input_len: usize) -> serde_saphyr::Options {
     options.budget = Some(budget);
     options.alias_limits.max_total_replayed_events = expanded;
     options.with_snippet = false;
+    // `.inf` and `.nan` are values (a skipped document may hold them); a
+    // field that needs a number says so.
+    options.non_finite_float_policy = serde_saphyr::options::NonFiniteFloatPolicy::PassThrough;
+    // `0773` stays as written, so a port can say how YAML 1.1 readers
+    // (kubectl) read it: octal 507.
+    options.leading_zero_numbers_as_strings = true;
     options
 }
 

@@ -88,18 +88,36 @@ fn alias_bomb_of_empty_lists_is_refused() {
     assert!(took < SMALL_CASE_LIMIT, "took {took:?}");
 }
 
-/// Honest reuse of one anchor is not a bomb: 300 rules sharing one
-/// `&sel` selector render (serde-saphyr's default alias/anchor ratio of 10
-/// refused this).
-#[test]
-fn one_anchor_reused_by_300_rules_renders() {
-    let mut s = String::from("apiVersion: uds.dev/v1alpha1\nkind: Package\nmetadata: {name: app, namespace: team-a}\nspec:\n  network:\n    serviceMesh: {mode: sidecar}\n    allow:\n      - {direction: Egress, remoteHost: h0.example.com, description: first, selector: &sel {app: web}}\n");
-    for i in 1..300 {
+/// A sidecar package of `rules` rules, the first defining the selector
+/// anchor `&sel` (`selector`), the others reusing it (`*sel`).
+fn anchored_selector_package(rules: usize, selector: &str) -> String {
+    let mut s = format!("apiVersion: uds.dev/v1alpha1\nkind: Package\nmetadata: {{name: app, namespace: team-a}}\nspec:\n  network:\n    serviceMesh: {{mode: sidecar}}\n    allow:\n      - {{direction: Egress, remoteHost: h0.example.com, description: first, selector: &sel {selector}}}\n");
+    for i in 1..rules {
         s.push_str(&format!("      - {{direction: Egress, remoteHost: h{i}.example.com, description: rule{i}x, selector: *sel}}\n"));
     }
-    let out = run_stdin(s.as_bytes());
+    s
+}
+
+/// Honest reuse of one anchor is not a bomb: 300 rules sharing one
+/// `&sel` selector render (serde-saphyr's default alias/anchor ratio of 10
+/// refused this), and so do 50 rules of a 5 KB package sharing a
+/// five-label one (refused as "an alias bomb" by a scalar-byte budget of
+/// the input's size).
+#[test]
+fn one_anchor_reused_by_every_rule_renders() {
+    let out = run_stdin(anchored_selector_package(300, "{app: web}").as_bytes());
     assert_eq!(out.code, Some(0), "{}", out.stderr);
     assert!(out.stdout.contains("name: app-egress-app-web"));
+    let five = anchored_selector_package(
+        50,
+        "{app: web, tier: frontend, team: payments, env: production, region: eu-west-1}",
+    );
+    assert!(five.len() < 6_000);
+    let out = run_stdin(five.as_bytes());
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    out.stdout_contains(
+        "name: app-egress-app-web-tier-frontend-team-payments-env-production-region-eu-west\n",
+    );
 }
 
 #[test]
@@ -507,6 +525,13 @@ fn stress_overlapping_and_report_selectors() {
     assert_eq!(code, Some(0));
 }
 
+/// [`measured`] on one file, which must render.
+fn measured_ok(what: &str, path: &Path) {
+    let (code, stderr) = measured(what, &[path.as_os_str()]);
+    let excerpt: String = stderr.chars().take(2000).collect();
+    assert_eq!(code, Some(0), "{excerpt}");
+}
+
 /// Honest reuse at fleet scale: 10,001 merge keys, and about a million
 /// anchor events over 90,000 documents (both refused before with the
 /// library's `Debug` text), render like the same fleet written out.
@@ -519,13 +544,7 @@ fn stress_anchors_and_merge_keys_at_fleet_scale() {
         merged.push_str(&format!("---\napiVersion: uds.dev/v1alpha1\nkind: Package\nmetadata: {{name: app, namespace: t{i}}}\nbase: &b{i} {{direction: Egress, remoteProtocol: TLS}}\nspec:\n  network:\n    allow:\n      - <<: *b{i}\n        remoteHost: h{i}.example.com\n"));
     }
     let path = dir.write("merge-10001.yaml", merged);
-    let (code, stderr) = measured("10,001 merge keys", &[path.as_os_str()]);
-    assert_eq!(
-        code,
-        Some(0),
-        "{}",
-        stderr.chars().take(2000).collect::<String>()
-    );
+    measured_ok("10,001 merge keys", &path);
     let (mut anchored, mut written) = (String::new(), String::new());
     for i in 0..90_000 {
         let head = format!("---\napiVersion: uds.dev/v1alpha1\nkind: Package\nmetadata: {{name: app, namespace: t{i}}}\nspec:\n  network:\n    allow:\n");
@@ -539,33 +558,11 @@ fn stress_anchors_and_merge_keys_at_fleet_scale() {
     }
     let anchored = dir.write("anchors-90000.yaml", anchored);
     let written = dir.write("written-90000.yaml", written);
-    let (code, stderr) = measured("90,000 documents with anchors", &[anchored.as_os_str()]);
-    assert_eq!(
-        code,
-        Some(0),
-        "{}",
-        stderr.chars().take(2000).collect::<String>()
-    );
-    let (code, _) = measured("the same 90,000 written out", &[written.as_os_str()]);
-    assert_eq!(code, Some(0));
+    measured_ok("90,000 documents with anchors", &anchored);
+    measured_ok("the same 90,000 written out", &written);
     let a = Test::new().arg(&anchored).run();
     let w = Test::new().arg(&written).run();
     assert!(a.stdout == w.stdout, "anchors render differently");
-}
-
-/// A 6 KB package whose 50 rules share one five-label `&sel` anchor
-/// renders (it was refused as "an alias bomb").
-#[test]
-fn one_five_label_anchor_reused_by_49_rules_renders() {
-    let mut s = String::from("apiVersion: uds.dev/v1alpha1\nkind: Package\nmetadata: {name: app, namespace: team-a}\nspec:\n  network:\n    serviceMesh: {mode: sidecar}\n    allow:\n      - {direction: Egress, remoteHost: h0.example.com, description: first, selector: &sel {app: web, tier: frontend, team: payments, env: production, region: eu-west-1}}\n");
-    for i in 1..50 {
-        s.push_str(&format!("      - {{direction: Egress, remoteHost: h{i}.example.com, description: rule{i}x, selector: *sel}}\n"));
-    }
-    let out = run_stdin(s.as_bytes());
-    assert_eq!(out.code, Some(0), "{}", out.stderr);
-    out.stdout_contains(
-        "name: app-egress-app-web-tier-frontend-team-payments-env-production-region-eu-west\n",
-    );
 }
 
 /// A duplicate key is named with both lines, with a hint about keys (it
@@ -664,4 +661,72 @@ fn a_gateway_port_listed_twice_is_a_usage_error() {
         .stdin("")
         .run()
         .status(0);
+}
+
+/// Numbers as written: `.inf`, `.nan` and a 400-digit number in a
+/// document egress skips no longer fail the file; 2^64 is not shown as
+/// 18446744073709552000; a leading zero (`0773`) is explained.
+#[test]
+fn numbers_are_read_and_shown_as_written() {
+    let skipped = format!(
+        "apiVersion: v1\nkind: ConfigMap\ndata: {{a: .inf, b: -.inf, c: .nan, d: {}}}\n",
+        "9".repeat(400)
+    );
+    let out = run_stdin(skipped.as_bytes());
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    let pkg = |port: &str| {
+        format!("apiVersion: uds.dev/v1alpha1\nkind: Package\nmetadata: {{name: a, namespace: b}}\nspec: {{network: {{allow: [{{direction: Egress, remoteHost: a.com, port: {port}}}]}}}}\n")
+    };
+    assert_error(
+        &run_stdin(pkg("18446744073709551616").as_bytes()),
+        "found the number 1.8446744073709552e19, too large to read exactly",
+    );
+    assert_error(
+        &run_stdin(pkg("0773").as_bytes()),
+        "help: write the port without leading zeros (773): YAML 1.1 readers such as kubectl read 0773 as the octal number 507, YAML 1.2 readers as 773",
+    );
+    assert_error(
+        &run_stdin(pkg(".inf").as_bytes()),
+        "port must be an integer from 1 to 65535, found the number inf",
+    );
+}
+
+/// A name or namespace of the wrong type is one error, not followed by
+/// errors about its empty stand-in (`uds.dev/user--`, namespace "").
+#[test]
+fn a_non_string_name_or_namespace_is_one_error() {
+    for (metadata, errors) in [
+        ("{name: 5, namespace: 7}", 2),
+        ("{name: app, namespace: [x]}", 1),
+        ("{name: {a: b}, namespace: team}", 1),
+    ] {
+        let text = format!("apiVersion: uds.dev/v1alpha1\nkind: Package\nmetadata: {metadata}\nspec: {{network: {{allow: [{{direction: Egress, remoteHost: a.com, selector: {{app: x}}}}]}}}}\n");
+        for args in [&["-"][..], &["--namespace", "zz", "-"]] {
+            let out = Test::new().args(args).stdin(text.clone()).run();
+            out.status(1);
+            assert_eq!(
+                out.stderr.matches("error[").count(),
+                errors,
+                "{}",
+                out.stderr
+            );
+            assert!(out.stderr.contains("must be a string"));
+            assert!(!out.stderr.contains("refused-object"));
+        }
+    }
+}
+
+/// Control characters in names and labels are written as YAML escapes
+/// (`\x01`), never raw on the terminal nor as Rust's `\u{1}`; an invalid
+/// name is not also blamed for the annotation key's length.
+#[test]
+fn control_characters_are_escaped_in_messages() {
+    let text = "apiVersion: uds.dev/v1alpha1\nkind: Package\nmetadata: {name: \"a\\0b\", namespace: \"b\\x01\"}\nspec: {network: {allow: [{direction: Egress, remoteHost: a.com, selector: {\"k\\0\": \"v\\x7f\"}}]}}\n";
+    let out = run_stdin(text.as_bytes());
+    assert_error(&out, "package b\\x01/a\\x00b, metadata.name");
+    out.stderr_contains("metadata.namespace \"b\\x01\" is not a valid namespace name");
+    out.stderr_contains("selector k\\x00: \"v\\x7f\" is not a valid Kubernetes label");
+    assert!(!out.stderr.chars().any(|c| c.is_control() && c != '\n'));
+    assert!(!out.stderr.contains("\\u{"));
+    assert!(!out.stderr.contains("annotation key"));
 }
