@@ -502,7 +502,8 @@ impl StringMap {
         StringMap(Vec::new())
     }
 
-    /// Set `key` to `value`: in place when the key is there, else at the end.
+    /// Set `key` to `value`: in place when the key is there, else at the end
+    /// (a scan: for the handful of labels an object gets one by one).
     pub fn insert(&mut self, key: String, value: String) {
         match self.0.iter_mut().find(|(k, _)| *k == key) {
             Some((_, v)) => *v = value,
@@ -549,9 +550,20 @@ impl StringMap {
 impl FromIterator<(String, String)> for StringMap {
     /// Later entries of a key replace earlier ones, as in a map.
     fn from_iter<I: IntoIterator<Item = (String, String)>>(iter: I) -> Self {
-        let mut map = StringMap::new();
-        for (k, v) in iter {
-            map.insert(k, v);
+        let entries: Vec<(String, String)> = iter.into_iter().collect();
+        let mut map = StringMap(Vec::with_capacity(entries.len()));
+        // A shared object's annotations name every user of a host (tens of
+        // thousands for a popular one): index the keys rather than scan.
+        let mut index: std::collections::HashMap<String, usize> =
+            std::collections::HashMap::with_capacity(entries.len());
+        for (k, v) in entries {
+            match index.get(&k).and_then(|&i| map.0.get_mut(i)) {
+                Some(entry) => entry.1 = v,
+                None => {
+                    index.insert(k.clone(), map.0.len());
+                    map.0.push((k, v));
+                }
+            }
         }
         map
     }

@@ -114,33 +114,28 @@ pub fn parse(source: &str, input: &[u8]) -> Parsed {
 
 /// The fix for a YAML error, by what the parser said.
 fn yaml_hint(message: &str) -> String {
+    /// What the parser's message contains → the fix, first match wins.
+    const HINTS: &[(&[&str], &str)] = &[
+        (&["nesting", "recursion"], "a Package needs fewer than 10 levels of nesting; remove the extra brackets or indentation"),
+        (&["alias"], "write the values out instead of repeating them through YAML aliases (&anchor / *alias)"),
+        (&["parser limit"], "split the input into smaller files"),
+        (&["mapping values are not allowed"], "check the indentation: keys of one mapping line up in one column, and a value containing \": \" must be quoted"),
+        (&["did not find expected ',' or '}'"], "close the flow mapping with '}' and separate its entries with ','"),
+        (&["did not find expected ',' or ']'"], "close the flow list with ']' and separate its items with ','"),
+        (&["unclosed bracket"], "close the '{' or '[' opened here with its matching '}' or ']'"),
+        (&["written twice"], "keep one of the two; YAML allows each key once per mapping"),
+        (&["tabs", "tab character"], "indent with spaces; YAML does not allow tabs for indentation"),
+        (&["anchor"], "define the anchor (&name) before using the alias (*name)"),
+        (&["quoted scalar", "end of stream"], "close the quoted string"),
+    ];
     let m = message.to_ascii_lowercase();
-    let hint = if m.contains("nesting") || m.contains("recursion") {
-        "a Package needs fewer than 10 levels of nesting; remove the extra brackets or indentation"
-    } else if m.contains("alias") {
-        "write the values out instead of repeating them through YAML aliases (&anchor / *alias)"
-    } else if m.contains("parser limit") {
-        "split the input into smaller files"
-    } else if m.contains("mapping values are not allowed") {
-        "check the indentation: keys of one mapping line up in one column, and a value containing \": \" must be quoted"
-    } else if m.contains("did not find expected ',' or '}'") {
-        "close the flow mapping with '}' and separate its entries with ','"
-    } else if m.contains("did not find expected ',' or ']'") {
-        "close the flow list with ']' and separate its items with ','"
-    } else if m.contains("unclosed bracket") {
-        "close the '{' or '[' opened here with its matching '}' or ']'"
-    } else if m.contains("written twice") {
-        "keep one of the two; YAML allows each key once per mapping"
-    } else if m.contains("tabs") || m.contains("tab character") {
-        "indent with spaces; YAML does not allow tabs for indentation"
-    } else if m.contains("unknown anchor") || m.contains("undefined alias") || m.contains("anchor")
-    {
-        "define the anchor (&name) before using the alias (*name)"
-    } else if m.contains("quoted scalar") || m.contains("end of stream") {
-        "close the quoted string"
-    } else {
-        "fix the YAML syntax at this line and column"
-    };
+    let hint = HINTS
+        .iter()
+        .find(|(needles, _)| needles.iter().any(|n| m.contains(n)))
+        .map_or(
+            "fix the YAML syntax at this line and column",
+            |(_, hint)| hint,
+        );
     hint.to_string()
 }
 
