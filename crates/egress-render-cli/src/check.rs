@@ -21,7 +21,7 @@ pub fn against_file(file: &Path, rendered: &str) -> anyhow::Result<ExitCode> {
         Err(mut e) => {
             e.message = format!("--check: {}", e.message);
             e.help = (!file.exists()).then(|| "render it first: run the same command without --check and save its standard output as that file, then commit it".to_string());
-            output::fatal(Diagnostic::read(&e));
+            output::fatal(e.diagnostic());
             return Ok(ExitCode::from(1));
         }
     };

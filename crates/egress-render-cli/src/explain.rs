@@ -3,10 +3,28 @@
 //! and a fix shown before and after. One table, so the command, the SARIF
 //! rules and the page cannot disagree (a test regenerates the page).
 
-use crate::messages::Level;
 use egress_render::{ErrorKind, WarningKind};
 
 /// A PATH, `--check` FILE or `--diff-base` that could not be read.
+/// How bad a message is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    Error,
+    Warning,
+    Note,
+}
+
+impl Level {
+    /// The name in JSON and SARIF.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::Error => "error",
+            Level::Warning => "warning",
+            Level::Note => "note",
+        }
+    }
+}
+
 pub const READ: &str = "read";
 /// `--check`: the committed file is not what renders now.
 pub const DRIFT: &str = "drift";

@@ -41,6 +41,22 @@ pub struct ReadError {
     pub help: Option<String>,
 }
 
+impl ReadError {
+    /// This problem as a message of the machine formats.
+    pub fn diagnostic(&self) -> Diagnostic {
+        Diagnostic {
+            help: self.help.clone(),
+            file: Some(self.file.clone()).filter(|f| f != "<stdin>"),
+            ..Diagnostic::new(
+                explain::READ,
+                Level::Error,
+                self.message.clone(),
+                self.to_string(),
+            )
+        }
+    }
+}
+
 impl fmt::Display for ReadError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "error: {}", self.message)?;

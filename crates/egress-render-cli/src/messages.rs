@@ -2,29 +2,9 @@
 //! (`--message-format`): `human` (what `Display` prints), `json` (one
 //! object per line) and `sarif` (SARIF 2.1.0, for code scanning).
 
-use crate::explain;
-use crate::input::ReadError;
+pub use crate::explain::Level;
 use egress_render::{Error, Warning};
 use serde_json::{json, Map, Value};
-
-/// How bad a message is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Level {
-    Error,
-    Warning,
-    Note,
-}
-
-impl Level {
-    /// The name in JSON and SARIF.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Level::Error => "error",
-            Level::Warning => "warning",
-            Level::Note => "note",
-        }
-    }
-}
 
 /// One message, with every field the machine formats carry.
 #[derive(Debug, Clone)]
@@ -108,20 +88,6 @@ impl Diagnostic {
             package: non_empty(&w.package),
             rule_index: w.rule,
             ..Diagnostic::new(w.kind.code(), level, w.message.clone(), w.to_string())
-        }
-    }
-
-    /// A path that could not be read.
-    pub fn read(e: &ReadError) -> Self {
-        Diagnostic {
-            help: e.help.clone(),
-            file: Some(e.file.clone()).filter(|f| f != "<stdin>"),
-            ..Diagnostic::new(
-                explain::READ,
-                Level::Error,
-                e.message.clone(),
-                e.to_string(),
-            )
         }
     }
 

@@ -163,7 +163,7 @@ pub fn unless_problems<T>(
         Err(errors) => errors,
     };
     for e in read_errors {
-        message(Diagnostic::read(e));
+        message(e.diagnostic());
     }
     for e in errors.iter() {
         message(Diagnostic::error(e));
