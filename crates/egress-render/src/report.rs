@@ -651,7 +651,7 @@ fn central_access(plan: &Plan, placed: &[Placed], objects: &Objects) -> Vec<Acce
                     if requested {
                         enforced_by.extend(objects.network_policies_of(index, &rules));
                     }
-                    rows.push(ambient_row(
+                    rows.extend(ambient_row(
                         e,
                         who,
                         (host, port, protocol),
@@ -667,7 +667,8 @@ fn central_access(plan: &Plan, placed: &[Placed], objects: &Objects) -> Vec<Acce
 }
 
 /// One ambient row: `who` of package `e` reaches `host:port` through the
-/// waypoint, enforced by `enforced_by`.
+/// rendered waypoint, enforced by `enforced_by` (`None` without one, which
+/// an ambient host always has).
 fn ambient_row(
     e: &Egress,
     who: Who,
@@ -675,8 +676,8 @@ fn ambient_row(
     (requested, rules): (bool, Vec<usize>),
     objects: &Objects,
     enforced_by: Vec<ObjectRef>,
-) -> Access {
-    Access {
+) -> Option<Access> {
+    Some(Access {
         namespace: e.pkg.namespace.clone(),
         package: e.pkg.name.clone(),
         mode: Mode::Ambient,
@@ -686,17 +687,10 @@ fn ambient_row(
         protocol,
         requested,
         rules,
-        path: objects.waypoint.clone().unwrap_or_else(|| {
-            enforced_by.first().cloned().unwrap_or_else(|| ObjectRef {
-                api_version: "gateway.networking.k8s.io/v1",
-                kind: "Gateway",
-                namespace: names::AMBIENT_NAMESPACE.to_string(),
-                name: names::WAYPOINT_NAME.to_string(),
-            })
-        }),
+        path: objects.waypoint.clone()?,
         enforced_by,
         file: e.pkg.source.file.clone(),
-    }
+    })
 }
 
 /// SPEC §5.1 (before 0.59): each package AuthorizationPolicy admits its
@@ -738,7 +732,7 @@ fn per_package_access(plan: &Plan, placed: &[Placed], objects: &Objects) -> Vec<
                     if requested {
                         enforced_by.extend(objects.network_policies_of(*package, &rules));
                     }
-                    rows.push(ambient_row(
+                    rows.extend(ambient_row(
                         e,
                         who.clone(),
                         (host, port, protocol),
@@ -814,7 +808,9 @@ fn sidecar_access(e: &Egress, index: usize, objects: &Objects) -> (Vec<Access>, 
                 .chain(sidecar.clone())
                 .collect();
             enforced_by.extend(objects.network_policies_of(index, &rules));
-            Access {
+            // The path is the host's rendered Gateway, never a re-derived name.
+            let path = objects.gateways.get(host).cloned()?;
+            Some(Access {
                 namespace: pkg.namespace.clone(),
                 package: pkg.name.clone(),
                 mode: Mode::Sidecar,
@@ -824,19 +820,10 @@ fn sidecar_access(e: &Egress, index: usize, objects: &Objects) -> (Vec<Access>, 
                 protocol,
                 requested: !rules.is_empty(),
                 rules,
-                path: objects
-                    .gateways
-                    .get(host)
-                    .cloned()
-                    .unwrap_or_else(|| ObjectRef {
-                        api_version: "networking.istio.io/v1",
-                        kind: "Gateway",
-                        namespace: names::GATEWAY_NAMESPACE.to_string(),
-                        name: names::egress_gateway(host),
-                    }),
+                path,
                 enforced_by,
                 file: pkg.source.file.clone(),
-            }
+            })
         };
         // The package's host:ports the group does not ask for: the first
         // few, found by skipping at most the asked ones.
@@ -856,10 +843,10 @@ fn sidecar_access(e: &Egress, index: usize, objects: &Objects) -> (Vec<Access>, 
         // among the package's.
         let extra_total = all_pairs.saturating_sub(asked.len());
         for (key, rules) in asked {
-            rows.push(row(key, rules));
+            rows.extend(row(key, rules));
         }
         for &key in &extra {
-            rows.push(row(key, Vec::new()));
+            rows.extend(row(key, Vec::new()));
         }
         if extra_total > 0 {
             let shown: Vec<String> = extra
