@@ -172,7 +172,7 @@ impl Fleet {
 pub fn floor_parse(text: &str) -> Result<Vec<serde_json::Value>, String> {
     serde_saphyr::from_str_multiple_with_options(
         text,
-        egress_render::yaml_parse_options(text.len()),
+        egress_render::yaml_parse_options(text.len(), text.len()),
     )
     .map_err(|e| e.to_string())
 }

@@ -232,7 +232,7 @@ pub static ENTRIES: &[Entry] = &[
     Entry {
         code: "remote-host-on-ingress",
         level: Level::Error,
-        title: "remoteHost or remoteProtocol on an Ingress rule",
+        title: "remoteHost on an Ingress rule",
         meaning: "`remoteHost` names an external destination, which only egress has.",
         why: "UDS Core's admission refuses it.",
         before: "- direction: Ingress\n  remoteHost: api.stripe.com",

@@ -32,13 +32,18 @@ pub(crate) fn per_package_objects<'a>(
     let pkg = e.pkg;
     let version = plan.behaviour.istio_version;
     let mut out = package_service_entries(e, index, version);
-    let mut policies: IndexMap<String, (&str, &AllowRule, String), FastHash> = IndexMap::default();
+    // Keyed by name and host: rules of one host that produce the same name
+    // are applied in order and the last one wins (§5.1); two hosts whose
+    // names sanitize alike (`a.b.com`, `a-b.com`) are two objects, which
+    // §2.16 refuses, rather than one host silently losing its policy.
+    let mut policies: IndexMap<(String, &str), (&AllowRule, String), FastHash> =
+        IndexMap::default();
     for r in &e.rules {
         let name = names::authorization_policy(r.host, r.rule.service_account.as_deref());
         let target = names::package_service_entry(&pkg.name, r.host, &r.pairs());
-        policies.insert(name, (r.host, r.rule, target));
+        policies.insert((name, r.host), (r.rule, target));
     }
-    for (seq, (name, (host, rule, target))) in policies.into_iter().enumerate() {
+    for (seq, ((name, host), (rule, target))) in policies.into_iter().enumerate() {
         let from = identity_sources(std::iter::once(Identity::of(pkg, rule)));
         let mut meta = package_meta(pkg, name);
         meta.labels

@@ -88,7 +88,8 @@ pub use report::{
     diff, report, Access, Finding, FindingCode, ObjectRef, Origin, Report, ReportDiff, Severity,
     Who, Widened, REPORT_FORMAT_VERSION,
 };
-/// The serde-saphyr options `parse` uses for an input of this many bytes;
+/// The serde-saphyr options `parse` uses for a document of this many bytes
+/// in a file of that many;
 /// public so the benchmark's floor parses exactly as the renderer does.
 #[doc(hidden)]
 pub use yaml::parse_options as yaml_parse_options;

@@ -328,9 +328,17 @@ fn service_account_allowed(p: &mut Problems, cx: &Context) {
                 ),
                 "remove serviceAccount, or render for --uds-core 0.59 or later".to_string(),
             )
-        } else {
+        } else if cx.behaviour.anywhere_service_account {
             (
                 format!("serviceAccount {sa:?} is only valid with remoteHost or remoteGenerated: Anywhere"),
+                "remove serviceAccount, or add the remoteHost it may reach".to_string(),
+            )
+        } else {
+            (
+                format!(
+                    "serviceAccount {sa:?} is only valid with remoteHost in UDS Core {} (with remoteGenerated: Anywhere from 0.59)",
+                    cx.release
+                ),
                 "remove serviceAccount, or add the remoteHost it may reach".to_string(),
             )
         };

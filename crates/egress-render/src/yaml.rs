@@ -280,20 +280,19 @@ impl<'de> Deserialize<'de> for KeyString {
 }
 
 /// Turns a document tree into a `T` as soon as the document is read, so
-/// only one tree is alive at a time. A zero-sized type chosen at compile
-/// time, since serde's `Deserialize` cannot carry run-time state.
+/// only one tree is alive at a time.
 pub(crate) trait Convert {
     type Out;
     fn convert(doc: Node) -> Self::Out;
 }
 
-/// One converted document.
-struct Converted<C: Convert>(C::Out);
+/// One document's tree, as read.
+struct RootNode(Node);
 
-impl<'de, C: Convert> Deserialize<'de> for Converted<C> {
+impl<'de> Deserialize<'de> for RootNode {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let root: Spanned<Shaped<Root>> = Deserialize::deserialize(d)?;
-        Ok(Converted(C::convert(spanned_node(root))))
+        Ok(RootNode(spanned_node(root)))
     }
 }
 
@@ -303,28 +302,49 @@ pub(crate) struct YamlError {
     pub message: String,
 }
 
-/// How far aliases and merge keys may expand a stream: this many times its
-/// own size, plus [`EXPANSION_FLOOR`]. Honest reuse (one `&selector` anchor
-/// shared by every rule, a `<<: *defaults` per document) stays within a few
-/// times the input; an alias bomb grows exponentially and passes any fixed
-/// multiple after a few levels.
+/// How far aliases and merge keys may expand a document: this many times
+/// its own size, plus its share of [`EXPANSION_FLOOR`] and
+/// [`DOCUMENT_FLOOR`]. Honest reuse (one `&selector` anchor shared by every
+/// rule, a `<<: *defaults` per document) stays within a few times the
+/// input; an alias bomb grows exponentially and passes any fixed multiple
+/// after a few levels.
 pub const EXPANSION_FACTOR: usize = 8;
 
-/// The expansion every input may use whatever its size: a 6 KB package
-/// may repeat an anchor hundreds of times.
+/// The expansion a file may use whatever its size, shared between its
+/// documents by size: a single 6 KB package may repeat an anchor hundreds
+/// of times.
 pub const EXPANSION_FLOOR: usize = 4 * 1024 * 1024;
 
-/// Budgets that scale with the input, so that a 100,000-document fleet
-/// written with anchors, aliases and merge keys parses, while amplification
-/// (alias bombs) and deep nesting are refused.
-pub fn parse_options(input_len: usize) -> serde_saphyr::Options {
+/// The expansion every document may use on top, however small it is and
+/// however large its file. Small enough that a stream of tiny documents,
+/// each a small bomb, stays within a small multiple of its size: reaching
+/// 1 KiB of events takes a bomb of nine levels, about 90 bytes.
+pub const DOCUMENT_FLOOR: usize = 1024;
+
+/// Budgets for one document of `document_len` bytes in a file of
+/// `file_len` bytes, so that a 100,000-document fleet written with anchors,
+/// aliases and merge keys parses, while amplification (alias bombs) and
+/// deep nesting are refused. Each document is parsed on its own (see
+/// [`documents`]), so the budgets are per document; their sum over a file
+/// stays linear in its size: `EXPANSION_FACTOR` times the file, plus
+/// `EXPANSION_FLOOR`, plus `DOCUMENT_FLOOR` per document.
+pub fn parse_options(document_len: usize, file_len: usize) -> serde_saphyr::Options {
     // Counts (events, nodes, documents, anchors, merge keys) need at least
     // one byte of input each; what aliases expand to may be up to
     // EXPANSION_FACTOR times the input.
-    let written = input_len.saturating_add(1024);
-    let expanded = input_len
+    let written = document_len.saturating_add(1024);
+    let share = if file_len == 0 {
+        EXPANSION_FLOOR
+    } else {
+        // The document's share of the file's floor, by size (u128: no
+        // overflow for any two sizes).
+        let share = EXPANSION_FLOOR as u128 * document_len as u128 / file_len as u128;
+        usize::try_from(share).unwrap_or(EXPANSION_FLOOR)
+    };
+    let expanded = document_len
         .saturating_mul(EXPANSION_FACTOR)
-        .saturating_add(EXPANSION_FLOOR);
+        .saturating_add(share)
+        .saturating_add(DOCUMENT_FLOOR);
     let mut budget = serde_saphyr::Budget::default();
     budget.max_events = expanded;
     budget.max_nodes = expanded;
@@ -354,18 +374,131 @@ pub fn parse_options(input_len: usize) -> serde_saphyr::Options {
     options
 }
 
-/// Parse a multi-document stream, converting each non-empty document with
-/// `C` as soon as it is read.
-pub(crate) fn parse_documents<C: Convert>(text: &str) -> Result<Vec<C::Out>, YamlError> {
-    let docs: Result<Vec<Converted<C>>, serde_saphyr::Error> =
-        serde_saphyr::from_str_multiple_with_options(text, parse_options(text.len()));
-    match docs {
-        Ok(docs) => Ok(docs.into_iter().map(|d| d.0).collect()),
-        Err(e) => Err(yaml_error(&e, text)),
+/// A piece of a stream that holds whole documents: its text, and how many
+/// lines of the stream come before it.
+#[derive(Debug, PartialEq)]
+struct Piece<'a> {
+    lines_before: u32,
+    text: &'a str,
+}
+
+/// Cut a stream before each `---` line, so that each document is parsed on
+/// its own. YAML forbids a line that starts with `---` followed by a space
+/// or a line break anywhere but as a document start (not even inside a
+/// scalar), so the cut never splits a document. Directives (`%YAML`,
+/// `%TAG`) just above a `---` go with the document they introduce.
+///
+/// Why: anchors are per document in YAML, but serde-saphyr 2.1 clears its
+/// whole anchor table, which grows with the stream, at every document (a
+/// 90,000-document fleet with an anchor each took 17 s instead of 8 s);
+/// budgets become per document; and a syntax error ends only its own
+/// document, so the other documents of the file are still checked.
+fn pieces(text: &str) -> Vec<Piece<'_>> {
+    let bytes = text.as_bytes();
+    let mut pieces = Vec::new();
+    let (mut start, mut start_line) = (0usize, 0u32);
+    // The first directive line of the run of directive, comment and blank
+    // lines just above the current line, if there is one.
+    let mut directive: Option<(usize, u32)> = None;
+    let mut in_run = true;
+    let (mut at, mut line) = (0usize, 0u32);
+    while at < bytes.len() {
+        // The line from `at` to its break (YAML breaks: \n, \r\n, \r).
+        let end = bytes
+            .get(at..)
+            .and_then(|rest| rest.iter().position(|&b| b == b'\n' || b == b'\r'))
+            .map_or(bytes.len(), |i| at + i);
+        let next = match (bytes.get(end), bytes.get(end + 1)) {
+            (Some(b'\r'), Some(b'\n')) => end + 2,
+            (Some(_), _) => end + 1,
+            (None, _) => end,
+        };
+        let this = bytes.get(at..end).unwrap_or_default();
+        let is_marker =
+            this.starts_with(b"---") && matches!(this.get(3), None | Some(b' ' | b'\t'));
+        if is_marker {
+            let (cut, cut_line) = directive.unwrap_or((at, line));
+            if cut > start {
+                if let Some(piece) = text.get(start..cut) {
+                    pieces.push(Piece {
+                        lines_before: start_line,
+                        text: piece,
+                    });
+                }
+                (start, start_line) = (cut, cut_line);
+            }
+            directive = None;
+            in_run = false;
+        } else if this.starts_with(b"%YAML") || this.starts_with(b"%TAG") {
+            if !in_run || directive.is_none() {
+                directive = Some((at, line));
+            }
+            in_run = true;
+        } else if this.iter().all(|b| *b == b' ' || *b == b'\t') || this.starts_with(b"#") {
+            // Blank and comment lines keep a run of directives going.
+        } else {
+            directive = None;
+            in_run = false;
+        }
+        at = next;
+        line = line.saturating_add(1);
+    }
+    if let Some(piece) = text.get(start..) {
+        if !piece.is_empty() || pieces.is_empty() {
+            pieces.push(Piece {
+                lines_before: start_line,
+                text: piece,
+            });
+        }
+    }
+    pieces
+}
+
+/// Move every position of a tree down by `lines`.
+fn shift(node: &mut Node, lines: u32) {
+    if node.pos.line > 0 {
+        node.pos.line = node.pos.line.saturating_add(lines);
+    }
+    match &mut node.value {
+        Value::Seq(items) => items.iter_mut().for_each(|n| shift(n, lines)),
+        Value::Map(entries) => entries.iter_mut().for_each(|(_, n)| shift(n, lines)),
+        _ => {}
     }
 }
 
-fn yaml_error(e: &serde_saphyr::Error, text: &str) -> YamlError {
+/// Parse a multi-document stream, document by document (see [`pieces`]),
+/// converting each non-empty document with `C` as soon as it is read. A
+/// syntax error or budget breach is one `Err` in its place; the documents
+/// after it are still read.
+pub(crate) fn parse_documents<C: Convert>(text: &str) -> Vec<Result<C::Out, YamlError>> {
+    let mut out = Vec::new();
+    for piece in pieces(text) {
+        let options = parse_options(piece.text.len(), text.len());
+        let docs: Result<Vec<RootNode>, serde_saphyr::Error> =
+            serde_saphyr::from_str_multiple_with_options(piece.text, options);
+        match docs {
+            Ok(docs) => out.extend(docs.into_iter().map(|RootNode(mut doc)| {
+                if piece.lines_before > 0 {
+                    shift(&mut doc, piece.lines_before);
+                }
+                Ok(C::convert(doc))
+            })),
+            Err(e) => {
+                let mut err = yaml_error(&e, piece.text, piece.lines_before);
+                if let Some(pos) = &mut err.pos {
+                    pos.line = pos.line.saturating_add(piece.lines_before);
+                }
+                out.push(Err(err));
+            }
+        }
+    }
+    out
+}
+
+/// The error of a piece of text that starts after `lines_before` lines of
+/// its stream (its position is the piece's own; line numbers in the
+/// message are the stream's).
+fn yaml_error(e: &serde_saphyr::Error, text: &str, lines_before: u32) -> YamlError {
     let pos = e.location().and_then(|l| {
         (l.line() > 0).then(|| Pos {
             line: u32::try_from(l.line()).unwrap_or(u32::MAX),
@@ -375,7 +508,7 @@ fn yaml_error(e: &serde_saphyr::Error, text: &str) -> YamlError {
     if let Some(message) = budget_message(e) {
         return YamlError { pos, message };
     }
-    if let Some(message) = duplicate_key_message(e, text) {
+    if let Some(message) = duplicate_key_message(e, text, lines_before as usize) {
         return YamlError { pos, message };
     }
     // The library's message may repeat the position; keep its first line.
@@ -401,7 +534,11 @@ fn yaml_error(e: &serde_saphyr::Error, text: &str) -> YamlError {
 
 /// A duplicate mapping key, named with the line it was first written on
 /// (the library names the key and gives the second position only).
-fn duplicate_key_message(e: &serde_saphyr::Error, text: &str) -> Option<String> {
+fn duplicate_key_message(
+    e: &serde_saphyr::Error,
+    text: &str,
+    lines_before: usize,
+) -> Option<String> {
     let mut err = e;
     while let serde_saphyr::Error::AliasError { error, .. }
     | serde_saphyr::Error::WithSnippet { error, .. } = err
@@ -413,12 +550,15 @@ fn duplicate_key_message(e: &serde_saphyr::Error, text: &str) -> Option<String> 
     };
     let (line, column) = (location.line() as usize, location.column() as usize);
     let Some(key) = key else {
+        let line = line + lines_before;
         return Some(format!(
             "a key is written twice in one mapping (again on line {line})"
         ));
     };
     let shown = crate::text::shorten(key);
-    Some(match first_line_of_key(text, key, line, column) {
+    let first = first_line_of_key(text, key, line, column).map(|l| l + lines_before);
+    let line = line + lines_before;
+    Some(match first {
         Some(first) if first != line => {
             format!("key {shown:?} is written twice in one mapping, on lines {first} and {line}")
         }
@@ -522,7 +662,7 @@ fn budget_message(e: &serde_saphyr::Error) -> Option<String> {
 }
 
 /// What aliases expanded past, in words.
-const BOMB: &str = "more than the input's size allows (an alias bomb); aliases and merge keys may expand a file to 8 times its size plus 4 MiB";
+const BOMB: &str = "more than the document's size allows (an alias bomb); aliases and merge keys may expand a document to 8 times its size, plus 1 KiB, plus its share (by size) of 4 MiB per file";
 
 /// A budget breach in the tool's own words (the library's `Debug` text
 /// names its counters).
@@ -621,9 +761,17 @@ mod tests {
         }
     }
 
+    /// Every document of `text`, or the message of its first error.
+    fn parse_all(text: &str) -> Result<Vec<Node>, String> {
+        parse_documents::<Keep>(text)
+            .into_iter()
+            .map(|d| d.map_err(|e| e.message))
+            .collect()
+    }
+
     #[test]
     fn skips_what_egress_does_not_read() {
-        let docs = parse_documents::<Keep>(
+        let docs = parse_all(
             "kind: Package\nmetadata:\n  name: a\n  labels: {x: y}\nspec:\n  sso: [1, 2]\n  network:\n    expose: []\n    allow: []\n",
         )
         .ok()
@@ -650,9 +798,7 @@ mod tests {
 
     #[test]
     fn quoted_numbers_stay_strings_and_positions_are_kept() {
-        let docs = parse_documents::<Keep>("kind: \"443\"\napiVersion: 443\n")
-            .ok()
-            .unwrap_or_default();
+        let docs = parse_all("kind: \"443\"\napiVersion: 443\n").unwrap_or_default();
         let Value::Map(m) = &docs[0].value else {
             panic!("not a map")
         };
@@ -696,8 +842,7 @@ mod tests {
     #[test]
     fn merge_keys_scale_with_the_fleet() {
         let text = merged_fleet(10_001);
-        let docs = parse_documents::<Keep>(&text).map_err(|e| e.message);
-        assert_eq!(docs.map(|d| d.len()), Ok(10_001));
+        assert_eq!(parse_all(&text).map(|d| d.len()), Ok(10_001));
     }
 
     /// One anchor reused by 49 rules of a 6 KB package was "an alias bomb".
@@ -710,7 +855,7 @@ mod tests {
             ));
         }
         assert!(s.len() < 6_000);
-        assert!(parse_documents::<Keep>(&s).is_ok());
+        assert!(parse_all(&s).is_ok());
     }
 
     /// The budgets that bound expansion grow with the input, those that
@@ -718,9 +863,9 @@ mod tests {
     #[test]
     fn budgets_scale_with_the_input() {
         for len in [0, 6_000, 20_000_000, MAX_INPUT_BYTES] {
-            let options = parse_options(len);
+            let options = parse_options(len, len);
             let budget = options.budget.unwrap_or_default();
-            let expanded = len * EXPANSION_FACTOR + EXPANSION_FLOOR;
+            let expanded = len * EXPANSION_FACTOR + EXPANSION_FLOOR + DOCUMENT_FLOOR;
             assert_eq!(budget.max_events, expanded);
             assert_eq!(budget.max_recorded_anchor_events, expanded);
             assert_eq!(budget.max_total_scalar_bytes, expanded);
@@ -774,11 +919,122 @@ mod tests {
             let refs = vec![format!("*a{}", i - 1); 9].join(", ");
             s.push_str(&format!("x{i}: &a{i} [{refs}]\n"));
         }
-        let err = parse_documents::<Keep>(&s).err().map(|e| e.message);
+        let err = parse_all(&s).err();
         assert!(
             err.as_deref()
                 .is_some_and(|m| m.contains("(an alias bomb)")),
             "{err:?}"
         );
+    }
+
+    fn cut(text: &str) -> Vec<(u32, &str)> {
+        pieces(text)
+            .into_iter()
+            .map(|p| (p.lines_before, p.text))
+            .collect()
+    }
+
+    #[test]
+    fn a_stream_is_cut_before_each_document_marker() {
+        assert_eq!(cut(""), [(0, "")]);
+        assert_eq!(cut("a: 1\n"), [(0, "a: 1\n")]);
+        assert_eq!(
+            cut("---\na: 1\n--- {b: 2}\n---\n"),
+            [(0, "---\na: 1\n"), (2, "--- {b: 2}\n"), (3, "---\n")]
+        );
+        // Not markers: more dashes, text right after them, indentation.
+        assert_eq!(cut("---x\n----\n ---\n"), [(0, "---x\n----\n ---\n")]);
+        // A bare first document, `...`, and CRLF, lone CR line breaks.
+        assert_eq!(
+            cut("a: 1\r\n...\r---\r\nb: 2\n"),
+            [(0, "a: 1\r\n...\r"), (2, "---\r\nb: 2\n")]
+        );
+    }
+
+    #[test]
+    fn directives_go_with_the_document_they_introduce() {
+        assert_eq!(
+            cut("%YAML 1.2\n---\na: 1\n...\n%TAG ! tag:x,2000:\n# c\n\n---\nb: 2\n"),
+            [
+                (0, "%YAML 1.2\n---\na: 1\n...\n"),
+                (4, "%TAG ! tag:x,2000:\n# c\n\n---\nb: 2\n")
+            ]
+        );
+        let docs = parse_all("%YAML 1.2\n---\na: 1\n...\n%YAML 1.2\n---\nb: 2\n");
+        assert_eq!(docs.map(|d| d.len()), Ok(2));
+    }
+
+    /// Positions are the stream's, in every document.
+    #[test]
+    fn positions_count_the_lines_of_earlier_documents() {
+        let docs =
+            parse_all("---\nkind: a\n---\n\nkind: b\r\n---\r\n  kind: c\n").unwrap_or_default();
+        let lines: Vec<u32> = docs
+            .iter()
+            .map(|d| match &d.value {
+                Value::Map(m) => m.first().map_or(0, |(_, n)| n.pos.line),
+                _ => 0,
+            })
+            .collect();
+        assert_eq!(lines, [2, 5, 7]);
+    }
+
+    /// A document that is not valid YAML is one error in its place; the
+    /// documents after it are still read, and lines in messages are the
+    /// stream's.
+    #[test]
+    fn a_syntax_error_ends_only_its_document() {
+        let docs =
+            parse_documents::<Keep>("---\nkind: a\n---\nkind: [b\n---\nkind: c\n---\nx: 1\nx: 2\n");
+        let shape: Vec<Result<u32, String>> = docs
+            .into_iter()
+            .map(|d| d.map(|n| n.pos.line).map_err(|e| e.message))
+            .collect();
+        assert_eq!(shape.len(), 4, "{shape:?}");
+        assert_eq!(shape[0], Ok(2));
+        assert!(shape[1].is_err());
+        assert_eq!(shape[2], Ok(6));
+        assert_eq!(
+            shape[3],
+            Err("key \"x\" is written twice in one mapping, on lines 8 and 9".to_string())
+        );
+    }
+
+    /// 90,000 documents with an anchor each: the anchor table of one
+    /// document is not cleared again at every later document.
+    #[test]
+    fn budgets_are_per_document_and_their_sum_is_linear() {
+        let doc = "---\na: &a [x, x, x, x]\nb: [*a, *a]\n";
+        let stream = doc.repeat(1000);
+        let one = parse_options(doc.len(), stream.len())
+            .budget
+            .unwrap_or_default()
+            .max_events;
+        assert_eq!(
+            one,
+            doc.len() * EXPANSION_FACTOR
+                + DOCUMENT_FLOOR
+                + EXPANSION_FLOOR * doc.len() / stream.len()
+        );
+        assert!(
+            one * 1000 <= stream.len() * EXPANSION_FACTOR + EXPANSION_FLOOR + 1000 * DOCUMENT_FLOOR
+        );
+        assert_eq!(parse_all(&stream).map(|d| d.len()), Ok(1000));
+    }
+
+    /// A bomb split over many small documents is refused in each of them.
+    #[test]
+    fn small_bombs_in_many_documents_are_refused() {
+        let mut doc = String::from("---\nx0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n");
+        for i in 1..6 {
+            let refs = vec![format!("*a{}", i - 1); 9].join(", ");
+            doc.push_str(&format!("x{i}: &a{i} [{refs}]\n"));
+        }
+        let docs = parse_documents::<Keep>(&doc.repeat(50));
+        assert_eq!(docs.len(), 50);
+        assert!(docs.iter().all(|d| d
+            .as_ref()
+            .err()
+            .is_some_and(|e| e.message.contains("(an alias bomb)"))));
     }
 }
