@@ -166,6 +166,147 @@ fn check_reports_input_errors_without_a_diff() {
     assert!(!r.stderr.contains("(committed)"), "no diff: {}", r.stderr);
 }
 
+/// A committed file that differs from the rendering only in its line
+/// endings (CRLF: a Windows checkout with `core.autocrlf`) still fails,
+/// with one error that says so and how to fix it, not a diff in which every
+/// line changed. A UTF-8 byte order mark is named the same way.
+#[test]
+fn check_names_crlf_line_endings_and_a_bom_instead_of_diffing_every_line() {
+    let dir = workdir(&[("pkg.yaml", SIDECAR)]);
+    let lf = commit_rendered(&dir, "pkg.yaml", "rendered.yaml", &[]);
+    let help_crlf = "  = help: re-render it: run the same command with --write rendered.yaml in place of --check rendered.yaml; if git converts line endings on checkout (core.autocrlf), add `*.yaml text eol=lf` to .gitattributes\n";
+    let help = "  = help: re-render it: run the same command with --write rendered.yaml in place of --check rendered.yaml\n";
+
+    fs::write(dir.join("rendered.yaml"), lf.replace('\n', "\r\n")).unwrap();
+    let r = run_in(&dir, &["pkg.yaml", "--check", "rendered.yaml"]);
+    r.status(1).stdout("").stderr(&format!(
+        "error: rendered.yaml has CRLF (Windows) line endings where egress-render writes LF; otherwise it is what egress-render renders now\n{help_crlf}"
+    ));
+
+    // Some lines only (an editor that kept the endings it found).
+    let lines = lf.lines().count();
+    let mixed = lf.replacen('\n', "\r\n", 2);
+    fs::write(dir.join("rendered.yaml"), mixed).unwrap();
+    let r = run_in(&dir, &["pkg.yaml", "--check", "rendered.yaml"]);
+    r.status(1).stderr(&format!(
+        "error: rendered.yaml has CRLF (Windows) line endings on 2 of its {lines} lines where egress-render writes LF; otherwise it is what egress-render renders now\n{help_crlf}"
+    ));
+
+    fs::write(dir.join("rendered.yaml"), format!("\u{feff}{lf}")).unwrap();
+    let r = run_in(&dir, &["pkg.yaml", "--check", "rendered.yaml"]);
+    r.status(1).stdout("").stderr(&format!(
+        "error: rendered.yaml starts with a UTF-8 byte order mark (BOM), which egress-render does not write; otherwise it is what egress-render renders now\n{help}"
+    ));
+
+    fs::write(
+        dir.join("rendered.yaml"),
+        format!("\u{feff}{}", lf.replace('\n', "\r\n")),
+    )
+    .unwrap();
+    let r = run_in(&dir, &["pkg.yaml", "--check", "rendered.yaml"]);
+    r.status(1).stdout("").stderr(&format!(
+        "error: rendered.yaml starts with a UTF-8 byte order mark (BOM), which egress-render does not write, and has CRLF (Windows) line endings where egress-render writes LF; otherwise it is what egress-render renders now\n{help_crlf}"
+    ));
+
+    // The machine formats: a drift message with no diff.
+    let r = run_in(
+        &dir,
+        &[
+            "pkg.yaml",
+            "--check",
+            "rendered.yaml",
+            "--message-format",
+            "json",
+        ],
+    );
+    r.status(1);
+    let v: serde_json::Value = serde_json::from_str(r.stderr.trim()).expect("one JSON line");
+    assert_eq!(v["code"], "drift");
+    assert!(v.get("diff").is_none(), "{v}");
+    assert!(v["help"].as_str().unwrap().contains("text eol=lf"), "{v}");
+
+    // UTF-16 (PowerShell 5's `>`): said so, never diffed byte by byte.
+    let utf16: Vec<u8> = [0xff, 0xfe]
+        .into_iter()
+        .chain(lf.encode_utf16().flat_map(u16::to_le_bytes))
+        .collect();
+    fs::write(dir.join("rendered.yaml"), utf16).unwrap();
+    let r = run_in(&dir, &["pkg.yaml", "--check", "rendered.yaml"]);
+    r.status(1).stdout("").stderr("error: rendered.yaml is UTF-16 text (it starts with a UTF-16 byte order mark) where egress-render writes UTF-8, so it is not compared line by line\n  = help: re-render it: run the same command with --write rendered.yaml in place of --check rendered.yaml (PowerShell's `>` may write UTF-16)\n");
+
+    // JSON output checked against a CRLF JSON file: the pattern is *.json.
+    let json = commit_rendered(&dir, "pkg.yaml", "rendered.json", &["-o", "json"]);
+    fs::write(dir.join("rendered.json"), json.replace('\n', "\r\n")).unwrap();
+    let r = run_in(
+        &dir,
+        &["pkg.yaml", "-o", "json", "--check", "rendered.json"],
+    );
+    r.status(1)
+        .stderr_contains("add `*.json text eol=lf` to .gitattributes");
+}
+
+/// A committed file that is stale and has CRLF line endings: the diff
+/// shows only the lines whose content changed (compared with the line
+/// endings normalised), and a note says the endings differ too.
+#[test]
+fn check_diffs_content_after_normalising_crlf_and_notes_it() {
+    let dir = workdir(&[("pkg.yaml", SIDECAR)]);
+    commit_rendered(&dir, "pkg.yaml", "rendered.yaml", &[]);
+    let lf = fs::read_to_string(dir.join("rendered.yaml")).unwrap();
+    let stale = lf
+        .replace("number: 443", "number: 444")
+        .replace('\n', "\r\n");
+    fs::write(dir.join("rendered.yaml"), stale).unwrap();
+    let r = run_in(&dir, &["pkg.yaml", "--check", "rendered.yaml"]);
+    r.status(1).stdout("");
+    let changed: Vec<&str> = r
+        .stderr
+        .lines()
+        .filter(|l| {
+            (l.starts_with('-') || l.starts_with('+'))
+                && !l.starts_with("---")
+                && !l.starts_with("+++")
+        })
+        .collect();
+    // Only the ports changed: every other line, CRLF in the file, is equal.
+    let ports = lf.matches("number: 443").count();
+    assert!(ports > 0);
+    assert_eq!(changed.len(), 2 * ports, "{}", r.stderr);
+    assert!(
+        changed
+            .iter()
+            .all(|l| (l.starts_with('-') && l.ends_with("number: 444"))
+                || (l.starts_with('+') && l.ends_with("number: 443"))),
+        "{}",
+        r.stderr
+    );
+    assert!(!r.stderr.contains('\r'), "{:?}", r.stderr);
+    r.stderr_contains(
+        "error: rendered.yaml is not what egress-render renders now (diff above: - committed, + rendered)\n  \
+         = note: it also has CRLF (Windows) line endings where egress-render writes LF; the diff above leaves that out\n  \
+         = help: re-render it: run the same command without --check and save its standard output as that file; if git converts line endings on checkout (core.autocrlf), add `*.yaml text eol=lf` to .gitattributes\n",
+    );
+    let r = run_in(
+        &dir,
+        &[
+            "pkg.yaml",
+            "--check",
+            "rendered.yaml",
+            "--message-format",
+            "json",
+        ],
+    );
+    let v: serde_json::Value = serde_json::from_str(r.stderr.trim()).expect("one JSON line");
+    assert_eq!(
+        v["message"],
+        "rendered.yaml is not what egress-render renders now; it also has CRLF (Windows) line endings where egress-render writes LF, which the diff leaves out"
+    );
+    assert!(v["diff"]
+        .as_str()
+        .unwrap()
+        .contains("\n-    number: 444\n+    number: 443\n"));
+}
+
 /// The sidecar package with `port` beside `ports`: it renders, with a
 /// port-ignored warning (SPEC §4).
 fn port_ignored() -> String {
