@@ -7,12 +7,13 @@
 //! UTF-16 from PowerShell) still fails, with an error that says so instead
 //! of a diff in which every line changed; one that differs in content too
 //! is diffed with its line endings and BOM left out, and a note says they
-//! differ.
+//! differ. The diff printed is bounded ([`MAX_DIFF_LINES`],
+//! [`MAX_DIFF_BYTES`]): a stale file of 100 MB does not flood CI's log.
 
 use crate::explain;
 use crate::messages::{Diagnostic, Level};
 use crate::output;
-use similar::{Algorithm, TextDiff};
+use similar::{Algorithm, ChangeTag, DiffOp, DiffTag, TextDiff};
 use std::borrow::Cow;
 use std::fmt::Write as _;
 use std::path::Path;
@@ -21,6 +22,14 @@ use std::time::Duration;
 
 /// How long computing the diff may take before it gets coarser.
 const DIFF_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// The most lines of diff printed after its two header lines: enough for
+/// any reviewable change, short enough for a CI log.
+const MAX_DIFF_LINES: usize = 2_000;
+
+/// The most bytes of diff printed after its header lines (a line longer
+/// than what is left is cut there).
+const MAX_DIFF_BYTES: usize = 256 * 1024;
 
 /// The help of a drift.
 const RE_RENDER: &str =
@@ -78,6 +87,13 @@ pub fn against_file(file: &Path, rendered: &str) -> anyhow::Result<ExitCode> {
     let diff = unified_diff(&name, &String::from_utf8_lossy(&committed), rendered);
     let mut message = format!("{name} is not what egress-render renders now");
     let mut note = None;
+    if let Some(cut) = &diff.cut {
+        message.push_str(&format!(
+            "; the diff shows its first {} lines, {} are not shown",
+            grouped(cut.shown_lines),
+            cut.more()
+        ));
+    }
     if let Some(differences) = &differences {
         message.push_str(&format!(
             "; it also {differences}, which the diff leaves out"
@@ -86,7 +102,10 @@ pub fn against_file(file: &Path, rendered: &str) -> anyhow::Result<ExitCode> {
             "it also {differences}; the diff above leaves that out"
         ));
     }
-    let help = format!("{RE_RENDER}{gitattributes}");
+    let mut help = format!("{RE_RENDER}{gitattributes}");
+    if diff.cut.is_some() {
+        help.push_str(&format!("; to see the whole diff, save that output as another file instead and run `diff -u {name} OTHER` (or `git diff --no-index {name} OTHER`)"));
+    }
     output::fatal(drift(&name, message, Some(diff), help, note));
     Ok(ExitCode::from(1))
 }
@@ -96,16 +115,21 @@ pub fn against_file(file: &Path, rendered: &str) -> anyhow::Result<ExitCode> {
 fn drift(
     name: &str,
     message: String,
-    diff: Option<String>,
+    diff: Option<Diff>,
     help: String,
     note: Option<String>,
 ) -> Diagnostic {
     let mut human = String::new();
     let mut first = message.clone();
     if let Some(diff) = &diff {
-        human.push_str(diff);
+        human.push_str(&diff.text);
+        let cut = if diff.cut.is_some() {
+            ", cut short"
+        } else {
+            ""
+        };
         first = format!(
-            "{name} is not what egress-render renders now (diff above: - committed, + rendered)"
+            "{name} is not what egress-render renders now (diff above{cut}: - committed, + rendered)"
         );
     }
     let _ = write!(human, "error: {first}");
@@ -116,7 +140,7 @@ fn drift(
     Diagnostic {
         file: Some(name.to_string()),
         help: Some(help),
-        diff,
+        diff: diff.map(|d| d.text),
         ..Diagnostic::new(explain::DRIFT, Level::Error, message, human)
     }
 }
@@ -193,27 +217,172 @@ impl Form {
     }
 }
 
+/// A unified diff as printed: whole, or cut at the bounds.
+struct Diff {
+    text: String,
+    /// What was left out, when the diff was cut.
+    cut: Option<Cut>,
+}
+
+/// What a cut diff leaves out.
+struct Cut {
+    /// Lines of diff shown after the headers.
+    shown_lines: usize,
+    /// Changed (`-` and `+`) lines not shown.
+    changed: usize,
+    /// Hunks not shown whole.
+    hunks: usize,
+}
+
+impl Cut {
+    /// `1,234 more changed lines (56 hunks)`.
+    fn more(&self) -> String {
+        let lines = if self.changed == 1 { "line" } else { "lines" };
+        let hunks = if self.hunks == 1 { "hunk" } else { "hunks" };
+        format!(
+            "{} more changed {lines} ({} {hunks})",
+            grouped(self.changed),
+            grouped(self.hunks)
+        )
+    }
+}
+
 /// A unified diff from the committed text to the rendered text, with both
-/// headers naming the file. The labels after a tab are ignored by `patch`
-/// and `git apply`, so the diff also applies to the file as it is (when its
-/// line endings are LF).
-fn unified_diff(name: &str, committed: &str, rendered: &str) -> String {
+/// headers naming the file, at most [`MAX_DIFF_LINES`] lines and
+/// [`MAX_DIFF_BYTES`] bytes after the headers; a cut diff ends with a line
+/// saying how much is not shown. The labels after a tab are ignored by
+/// `patch` and `git apply`, so a whole diff also applies to the file as it
+/// is (when its line endings are LF).
+fn unified_diff(name: &str, committed: &str, rendered: &str) -> Diff {
     // Patience anchors on unique lines (object names), so a fleet-wide change
     // diffs fast: 2,000 packages with every ServiceEntry changed took 41 s
     // with plain Myers, well under 1 s this way. A committed file unrelated
     // to the rendering has no anchors; past the deadline the diff gets
     // coarser (still correct) instead of keeping CI waiting.
-    TextDiff::configure()
+    let diff = TextDiff::configure()
         .algorithm(Algorithm::Patience)
         .timeout(DIFF_TIMEOUT)
-        .diff_lines(committed, rendered)
-        .unified_diff()
-        .context_radius(3)
-        .header(
-            &format!("{name}\t(committed)"),
-            &format!("{name}\t(rendered)"),
-        )
-        .to_string()
+        .diff_lines(committed, rendered);
+    let mut out = Bounded::default();
+    let mut cut = Cut {
+        shown_lines: 0,
+        changed: 0,
+        hunks: 0,
+    };
+    for hunk in diff.grouped_ops(3) {
+        if hunk.is_empty() {
+            continue;
+        }
+        if out.full {
+            cut.hunks += 1;
+            cut.changed += hunk.iter().map(changed_lines).sum::<usize>();
+            continue;
+        }
+        if out.text.is_empty() {
+            // Outside the bounds: the headers are always printed.
+            out.text = format!("--- {name}\t(committed)\n+++ {name}\t(rendered)\n");
+        }
+        let header = similar::udiff::UnifiedHunkHeader::new(&hunk);
+        let mut whole = out.line(&format!("{header}\n")) == Shown::Whole;
+        for op in &hunk {
+            for change in diff.iter_changes(op) {
+                let changed = change.tag() != ChangeTag::Equal;
+                let shown = if whole {
+                    let mut line = format!("{}{}", change.tag(), change.value());
+                    if change.missing_newline() {
+                        line.push_str("\n\\ No newline at end of file\n");
+                    }
+                    out.line(&line)
+                } else {
+                    Shown::Not
+                };
+                whole = shown == Shown::Whole;
+                if changed && shown != Shown::Whole {
+                    cut.changed += 1;
+                }
+            }
+        }
+        if !whole {
+            cut.hunks += 1;
+        }
+    }
+    cut.shown_lines = out.lines;
+    if !out.full {
+        return Diff {
+            text: out.text,
+            cut: None,
+        };
+    }
+    let mut text = out.text;
+    if !text.ends_with('\n') {
+        text.push('\n');
+    }
+    text.push_str(&format!("… and {} not shown\n", cut.more()));
+    Diff {
+        text,
+        cut: Some(cut),
+    }
+}
+
+/// The changed (`-` and `+`) lines of `op`.
+fn changed_lines(op: &DiffOp) -> usize {
+    let (tag, old, new) = op.as_tag_tuple();
+    match tag {
+        DiffTag::Equal => 0,
+        DiffTag::Delete => old.len(),
+        DiffTag::Insert => new.len(),
+        DiffTag::Replace => old.len() + new.len(),
+    }
+}
+
+/// Diff text that stops at the bounds.
+#[derive(Default)]
+struct Bounded {
+    text: String,
+    /// Lines and bytes written after the headers.
+    lines: usize,
+    bytes: usize,
+    /// A bound was reached: nothing more is written.
+    full: bool,
+}
+
+/// How much of a line [`Bounded::line`] appended.
+#[derive(PartialEq, Eq)]
+enum Shown {
+    Whole,
+    /// Its start, up to the byte bound.
+    Partly,
+    Not,
+}
+
+impl Bounded {
+    /// Append `line` if the bounds allow it; a line longer than the bytes
+    /// left is cut there, ending in `…`.
+    fn line(&mut self, line: &str) -> Shown {
+        // One line of the diff, or two with `\ No newline at end of file`.
+        let lines = line.bytes().filter(|&b| b == b'\n').count().max(1);
+        if self.full || self.lines + lines > MAX_DIFF_LINES {
+            self.full = true;
+            return Shown::Not;
+        }
+        let room = MAX_DIFF_BYTES - self.bytes;
+        if line.len() <= room {
+            self.text.push_str(line);
+            self.lines += lines;
+            self.bytes += line.len();
+            return Shown::Whole;
+        }
+        let mut end = room;
+        while !line.is_char_boundary(end) {
+            end -= 1;
+        }
+        self.text.push_str(&line[..end]);
+        self.text.push_str("…\n");
+        self.lines += 1;
+        self.bytes = MAX_DIFF_BYTES;
+        self.full = true;
+        Shown::Partly
+    }
 }
 
 /// `n` with thousands separators: `1,234,567`.
@@ -253,5 +422,22 @@ mod tests {
         let plain = Form::of(b"a\rb\n");
         assert!(plain.differences().is_none());
         assert_eq!(plain.normalized(b"a\rb\n").as_ref(), b"a\rb\n");
+    }
+
+    /// Within the bounds, the diff is byte for byte what `similar` prints.
+    #[test]
+    fn a_small_diff_is_similars_unified_diff() {
+        let old = "a\nb\nc\nd\ne\nf\ng\nh\ni\nj\nk\nl\n";
+        let new = "a\nB\nc\nd\ne\nf\ng\nh\ni\nj\nk\nl\nm";
+        let expected = TextDiff::configure()
+            .algorithm(Algorithm::Patience)
+            .diff_lines(old, new)
+            .unified_diff()
+            .context_radius(3)
+            .header("f\t(committed)", "f\t(rendered)")
+            .to_string();
+        let diff = unified_diff("f", old, new);
+        assert!(diff.cut.is_none());
+        assert_eq!(diff.text, expected);
     }
 }

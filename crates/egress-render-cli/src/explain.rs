@@ -422,7 +422,7 @@ pub static ENTRIES: &[Entry] = &[
         code: DRIFT,
         level: Level::Error,
         title: "--check: the committed file is not what renders now",
-        meaning: "The Packages or the options changed and the committed rendering was not updated (the message carries the unified diff). A file that differs only in its form — CRLF line endings (a Windows checkout with core.autocrlf), a UTF-8 byte order mark, UTF-16 — is drift too, reported as such without a diff; `*.yaml text eol=lf` in .gitattributes keeps git from converting the line endings.",
+        meaning: "The Packages or the options changed and the committed rendering was not updated (the message carries the unified diff, at most 2,000 lines of it). A file that differs only in its form — CRLF line endings (a Windows checkout with core.autocrlf), a UTF-8 byte order mark, UTF-16 — is drift too, reported as such without a diff; `*.yaml text eol=lf` in .gitattributes keeps git from converting the line endings.",
         why: "The committed rendering is what reviewers read; it must match what the operator will create.",
         before: "$ egress-render --uds-core 1.11 packages --check rendered/egress.yaml",
         after: "$ egress-render --uds-core 1.11 packages --write rendered/egress.yaml",

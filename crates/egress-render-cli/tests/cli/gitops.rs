@@ -307,6 +307,107 @@ fn check_diffs_content_after_normalising_crlf_and_notes_it() {
         .contains("\n-    number: 444\n+    number: 443\n"));
 }
 
+/// A stale file far bigger than the rendering gives a bounded diff: 2,000
+/// lines after the headers, then a line that counts what is left out, and
+/// a help line on how to see the whole diff. The JSON `diff` is the same
+/// bounded text. (A 130 MB stale file printed a 266 MB diff.)
+#[test]
+fn check_prints_at_most_2000_lines_of_diff() {
+    let dir = workdir(&[("pkg.yaml", SIDECAR)]);
+    let rendered = commit_rendered(&dir, "pkg.yaml", "rendered.yaml", &[]);
+    let stale: String = (0..10_000).map(|i| format!("stale-{i}\n")).collect();
+    fs::write(dir.join("rendered.yaml"), format!("{stale}{rendered}")).unwrap();
+    let r = run_in(&dir, &["pkg.yaml", "--check", "rendered.yaml"]);
+    r.status(1).stdout("");
+    let lines: Vec<&str> = r.stderr.lines().collect();
+    assert_eq!(lines.len(), 2 + 2_000 + 3, "{}", &r.stderr[..2000]);
+    assert_eq!(
+        lines[..3],
+        [
+            "--- rendered.yaml\t(committed)",
+            "+++ rendered.yaml\t(rendered)",
+            "@@ -1,10003 +1,3 @@"
+        ]
+    );
+    assert_eq!(lines[3], "-stale-0");
+    assert_eq!(lines[2_001], "-stale-1998");
+    assert_eq!(
+        lines[2_002..],
+        [
+            "… and 8,001 more changed lines (1 hunk) not shown",
+            "error: rendered.yaml is not what egress-render renders now (diff above, cut short: - committed, + rendered)",
+            "  = help: re-render it: run the same command without --check and save its standard output as that file; \
+             to see the whole diff, save that output as another file instead and run `diff -u rendered.yaml OTHER` \
+             (or `git diff --no-index rendered.yaml OTHER`)",
+        ]
+    );
+
+    let r = run_in(
+        &dir,
+        &[
+            "pkg.yaml",
+            "--check",
+            "rendered.yaml",
+            "--message-format",
+            "json",
+        ],
+    );
+    r.status(1);
+    let v: serde_json::Value = serde_json::from_str(r.stderr.trim()).expect("one JSON line");
+    assert_eq!(
+        v["message"],
+        "rendered.yaml is not what egress-render renders now; the diff shows its first 2,000 lines, 8,001 more changed lines (1 hunk) are not shown"
+    );
+    let diff = v["diff"].as_str().unwrap();
+    assert_eq!(diff.lines().count(), 2 + 2_000 + 1);
+    assert!(diff.ends_with("\n-stale-1998\n… and 8,001 more changed lines (1 hunk) not shown\n"));
+
+    // Many hunks: the ones not reached are counted too. 600 packages, and
+    // one line of each one's Sidecar changed: a hunk of its own.
+    let fleet: String = (0..600)
+        .map(|i| {
+            SIDECAR
+                .replace("pkg-1", &format!("pkg-{i}"))
+                .replace("egress-gw-1", &format!("ns-{i}"))
+                + "---\n"
+        })
+        .collect();
+    let fleet_dir = workdir(&[("fleet.yaml", fleet.as_str())]);
+    let fleet_rendered = commit_rendered(&fleet_dir, "fleet.yaml", "rendered.yaml", &[]);
+    let registry_only = "\n    mode: REGISTRY_ONLY\n";
+    assert_eq!(fleet_rendered.matches(registry_only).count(), 600);
+    let stale = fleet_rendered.replace(registry_only, "\n    mode: ALLOW_ANY\n");
+    fs::write(fleet_dir.join("rendered.yaml"), stale).unwrap();
+    let r = run_in(&fleet_dir, &["fleet.yaml", "--check", "rendered.yaml"]);
+    r.status(1);
+    let lines: Vec<&str> = r.stderr.lines().collect();
+    assert_eq!(lines.len(), 2 + 2_000 + 3, "{}", r.stderr.len());
+    let count = |prefix: &str| lines.iter().filter(|l| l.starts_with(prefix)).count();
+    let (minus, plus) = (
+        count("-    mode: ALLOW_ANY"),
+        count("+    mode: REGISTRY_ONLY"),
+    );
+    assert!(minus > 200, "{minus}");
+    // The last hunk shown is cut, so it is counted among those not shown.
+    let hunks = count("@@ ");
+    assert_eq!(
+        lines[2_002],
+        format!(
+            "… and {} more changed lines ({} hunks) not shown",
+            (600 - minus) + (600 - plus),
+            600 - hunks + 1,
+        ),
+    );
+
+    // A line longer than the byte bound is cut: the diff stays small.
+    let long = "x".repeat(1 << 20);
+    fs::write(dir.join("rendered.yaml"), format!("{long}\n{rendered}")).unwrap();
+    let r = run_in(&dir, &["pkg.yaml", "--check", "rendered.yaml"]);
+    r.status(1);
+    assert!(r.stderr.len() < 260 * 1024, "{} bytes", r.stderr.len());
+    r.stderr_contains("xxxx…\n… and 1 more changed line (1 hunk) not shown\nerror: ");
+}
+
 /// The sidecar package with `port` beside `ports`: it renders, with a
 /// port-ignored warning (SPEC §4).
 fn port_ignored() -> String {

@@ -525,6 +525,54 @@ fn stress_overlapping_and_report_selectors() {
     assert_eq!(code, Some(0));
 }
 
+/// A stale committed rendering of about 150 MB, every package changed
+/// (a fleet-wide edit of each rule's description): `--check` fails with a
+/// diff cut at 2,000 lines, in bounded time and memory, where it printed
+/// the whole diff (266 MB for a 130 MB file). `just stress` prints the time
+/// and peak RSS recorded in docs/robustness.md (`-q`: the fleet's
+/// warnings are not what is measured).
+#[test]
+#[ignore = "stress: run with `just stress` (release build)"]
+fn stress_a_huge_stale_file_gives_a_bounded_diff() {
+    let dir = TempDir::new();
+    let old = dir.write("old.yaml", fleet(40 * MB));
+    let committed = dir.join("rendered.yaml");
+    let out = Test::new().arg(&old).arg("--write").arg(&committed).run();
+    out.status(0);
+    let size = std::fs::metadata(&committed).expect("rendered").len();
+    eprintln!("stale file: {size} bytes");
+    let text = std::fs::read_to_string(&old).expect("fleet");
+    let new = dir.write(
+        "new.yaml",
+        text.replace("description: own host", "description: its own host"),
+    );
+    drop(text);
+    for format in ["human", "json"] {
+        let (code, stderr) = measured(
+            &format!(
+                "--check of a {} MB stale file, --message-format {format}",
+                size / MB as u64
+            ),
+            &[
+                new.as_os_str(),
+                "-q".as_ref(),
+                "--check".as_ref(),
+                committed.as_os_str(),
+                "--message-format".as_ref(),
+                format.as_ref(),
+            ],
+        );
+        assert_eq!(code, Some(1));
+        eprintln!("stderr: {} bytes", stderr.len());
+        assert!(stderr.len() < 300 * 1024, "{} bytes", stderr.len());
+        assert!(
+            stderr.contains(" more changed lines ("),
+            "{}",
+            &stderr[stderr.len() - 2000..]
+        );
+    }
+}
+
 /// [`measured`] on one file, which must render.
 fn measured_ok(what: &str, path: &Path) {
     let (code, stderr) = measured(what, &[path.as_os_str()]);
