@@ -110,7 +110,7 @@ pub fn rules_page() -> String {
     let mut out = String::from(
         "# Errors, warnings and notes\n\n\
          <!-- Generated from crates/egress-render-cli/src/explain.rs: edit it there, then\n\
-         `EGRESS_RENDER_BLESS=1 cargo test -p egress-render-cli --test cli explain`. -->\n\n\
+         `EGRESS_RENDER_BLESS=1 cargo test -p egress-render-cli --test cli rules_md`. -->\n\n\
          Every message egress-render prints has a code, in brackets after its\n\
          level: `error[invalid-host]`, `warning[port-ignored]`. `egress-render\n\
          explain CODE` prints the section below for CODE. The machine formats\n\
