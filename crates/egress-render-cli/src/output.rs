@@ -106,12 +106,29 @@ pub fn stdout(write: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> anyhow::R
 /// Write the result into `path` atomically: into a temporary file in the
 /// same directory, then renamed over `path`, so `path` is either what it
 /// was or the whole new output, never partial or empty. On failure the
-/// temporary file is removed and `path` is untouched.
+/// temporary file is removed and `path` is untouched. A symbolic link is
+/// followed (the target is replaced, the link kept); a device or FIFO is
+/// written into directly.
 pub fn to_file(
     path: &std::path::Path,
     write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
 ) -> anyhow::Result<()> {
     let shown = crate::input::shown(path);
+    // Through a symbolic link to its target, so the link stays a link.
+    let resolved = std::fs::canonicalize(path).ok();
+    let path = resolved.as_deref().unwrap_or(path);
+    // Into what is not a regular file (/dev/null, /dev/stdout, a FIFO)
+    // directly: renaming over it would replace the device node or the FIFO
+    // (as root, /dev/null itself) with a regular file.
+    if std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir()) {
+        let result = (|| -> io::Result<()> {
+            let file = std::fs::OpenOptions::new().write(true).open(path)?;
+            let mut out = io::BufWriter::with_capacity(1 << 16, file);
+            write(&mut out)?;
+            out.flush()
+        })();
+        return result.with_context(|| format!("--write: cannot write {shown}"));
+    }
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => std::path::Path::new("."),

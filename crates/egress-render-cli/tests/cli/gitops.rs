@@ -755,6 +755,43 @@ fn write_replaces_the_file_with_the_output_on_success() {
     run_in(&dir, &["pkg.yaml", "--check", "out/egress.yaml"]).status(0);
 }
 
+/// `--write` through a symbolic link writes its target and keeps the
+/// link; into a FIFO (or a device such as /dev/null) it writes into it,
+/// where renaming a temporary file over the path replaced the link, the
+/// FIFO, or as root the /dev/null device node, with a regular file.
+#[cfg(unix)]
+#[test]
+fn write_goes_through_links_and_into_fifos_and_devices() {
+    use std::os::unix::fs::FileTypeExt;
+    let dir = workdir(&[("pkg.yaml", SIDECAR), ("real/egress.yaml", "old\n")]);
+    let expected = run_in(&dir, &["pkg.yaml"]).stdout;
+    std::os::unix::fs::symlink("real/egress.yaml", dir.join("link.yaml")).unwrap();
+    run_in(&dir, &["pkg.yaml", "--write", "link.yaml"]).status(0);
+    assert!(fs::symlink_metadata(dir.join("link.yaml"))
+        .unwrap()
+        .file_type()
+        .is_symlink());
+    assert_eq!(
+        fs::read_to_string(dir.join("real/egress.yaml")).unwrap(),
+        expected
+    );
+    assert_eq!(entries(&dir.join("real")), ["egress.yaml"]);
+
+    let fifo = dir.join("pipe");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+    if !made.is_ok_and(|s| s.success()) {
+        return; // no mkfifo here: the link case above still ran
+    }
+    let reader = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || fs::read_to_string(fifo).unwrap())
+    };
+    run_in(&dir, &["pkg.yaml", "--write", "pipe"]).status(0);
+    // Checked first: had the FIFO been replaced, the reader would wait forever.
+    assert!(fs::symlink_metadata(&fifo).unwrap().file_type().is_fifo());
+    assert_eq!(reader.join().unwrap(), expected);
+}
+
 #[test]
 fn write_leaves_the_file_untouched_on_any_error() {
     let dir = workdir(&[
