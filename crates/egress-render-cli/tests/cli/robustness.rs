@@ -303,7 +303,7 @@ fn a_50_mb_scalar_renders_or_errors() {
     let description = package_with_huge("description", 'a');
     run_big(&dir, "big-description.yaml", description, "description")
         .status(0)
-        .stdout_contains("name: app-egress-api-example-com-443-tls");
+        .stdout_contains("name: ambient-se-api-example-com");
     // As a serviceAccount (upper case, so invalid): one error, value elided.
     let sa = package_with_huge("serviceAccount", 'A');
     let out = run_big(&dir, "big-sa.yaml", sa, "serviceAccount");
@@ -362,8 +362,10 @@ fn a_100_mb_fleet_renders() {
         out.stderr.chars().take(2000).collect::<String>()
     );
     let stdout = &out.stdout;
-    assert!(stdout.starts_with("---\napiVersion: networking.istio.io/v1\nkind: ServiceEntry\n"));
+    // team-0 (ambient) comes first: its NetworkPolicies (SPEC §7).
+    assert!(stdout.starts_with("---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\n"));
     assert!(stdout.contains("name: egress-waypoint"));
+    assert!(stdout.contains("name: ambient-se-shared-0-example-com"));
     assert!(stdout.contains("name: gateway-shared-1-example-com"));
     eprintln!("100 MB fleet: {took:?}, {} bytes out", out.stdout.len());
     assert!(took < FLEET_LIMIT, "took {took:?}");
