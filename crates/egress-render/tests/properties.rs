@@ -550,3 +550,98 @@ proptest! {
         prop_assert_eq!(a.to_yaml().ok(), b.to_yaml().ok());
     }
 }
+
+/// The separators a hand-written stream puts between documents; the
+/// first is never `...`, which ends a document that must exist.
+const SEPARATORS: [&str; 4] = [
+    "---\n",
+    "--- # next\n",
+    "...\n%YAML 1.2\n# comment\n---\n",
+    "\n\n---\n\n",
+];
+
+/// A small alias bomb, as one document: 9^6 items from 6 levels.
+fn bomb_document() -> String {
+    let mut s = String::from("x0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n");
+    for i in 1..7 {
+        let refs = vec![format!("*a{}", i - 1); 9].join(", ");
+        s.push_str(&format!("x{i}: &a{i} [{refs}]\n"));
+    }
+    s
+}
+
+proptest! {
+    #![proptest_config(Config { cases: 16, failure_persistence: None, ..Config::default() })]
+
+    /// Each document is parsed on its own: whatever separates them, the
+    /// Packages of a stream are those of its documents parsed alone, with
+    /// the stream's document numbers and lines; and a bomb in any one
+    /// document is refused there, by that document's budget, without
+    /// touching the others.
+    #[test]
+    fn documents_parse_alone_and_a_bomb_stays_in_its_own(
+        fleet in fleet(),
+        seps in proptest::collection::vec(0usize..SEPARATORS.len(), 1..8),
+        bomb_at in any::<proptest::sample::Index>(),
+    ) {
+        let docs = documents(&fleet);
+        let mut text = String::new();
+        let mut starts = Vec::new(); // the line each document's text starts on
+        for (i, doc) in docs.iter().enumerate() {
+            let sep = if i == 0 { "---\n" } else { SEPARATORS[seps[i % seps.len()]] };
+            text.push_str(sep);
+            starts.push(text.matches('\n').count());
+            text.push_str(doc);
+        }
+        let stream = parse("fleet.yaml", text.as_bytes());
+        prop_assert!(stream.errors.is_empty(), "{}", egress_render::Errors(stream.errors.clone()));
+        prop_assert_eq!(stream.packages.len(), docs.len());
+        for (i, (pkg, doc)) in stream.packages.iter().zip(&docs).enumerate() {
+            let alone = parse("one.yaml", doc.as_bytes());
+            let one = alone.packages.first();
+            prop_assert!(one.is_some());
+            let one = one.unwrap_or_else(|| unreachable!());
+            prop_assert_eq!(pkg.source.document, i + 1);
+            prop_assert_eq!(pkg.source.pos.line as usize, one.source.pos.line as usize + starts[i]);
+            prop_assert_eq!(pkg.source.pos.column, one.source.pos.column);
+            let lines = |p: &egress_render::Package| p.allow.iter().map(|r| r.pos.line as usize).collect::<Vec<_>>();
+            let shifted: Vec<usize> = lines(one).iter().map(|l| l + starts[i]).collect();
+            prop_assert_eq!(lines(pkg), shifted);
+            prop_assert_eq!(&pkg.allow, &one.allow.iter().map(|r| egress_render::AllowRule {
+                pos: egress_render::Pos { line: r.pos.line + starts[i] as u32, ..r.pos },
+                field_pos: r.field_pos.iter().map(|(f, p)| (*f, egress_render::Pos { line: p.line + starts[i] as u32, ..*p })).collect(),
+                ..r.clone()
+            }).collect::<Vec<_>>());
+        }
+
+        // A bomb document among them: one error, in the bomb's lines, and
+        // every Package still read.
+        let at = bomb_at.index(docs.len() + 1);
+        let mut with_bomb = String::new();
+        let mut bomb_lines = 0..0;
+        for (i, doc) in docs.iter().enumerate() {
+            if i == at {
+                with_bomb.push_str("---\n");
+                let first = with_bomb.matches('\n').count() + 1;
+                with_bomb.push_str(&bomb_document());
+                bomb_lines = first..with_bomb.matches('\n').count() + 1;
+            }
+            with_bomb.push_str("---\n");
+            with_bomb.push_str(doc);
+        }
+        if at == docs.len() {
+            with_bomb.push_str("---\n");
+            let first = with_bomb.matches('\n').count() + 1;
+            with_bomb.push_str(&bomb_document());
+            bomb_lines = first..with_bomb.matches('\n').count() + 1;
+        }
+        let bombed = parse("bombed.yaml", with_bomb.as_bytes());
+        prop_assert_eq!(bombed.errors.len(), 1, "{}", egress_render::Errors(bombed.errors.clone()));
+        let error = &bombed.errors[0];
+        prop_assert!(error.message.contains("(an alias bomb)"), "{}", error.message);
+        let line = error.pos.map_or(0, |p| p.line as usize);
+        prop_assert!(bomb_lines.contains(&line), "line {} not in {:?}", line, bomb_lines);
+        let names = |p: &egress_render::Parsed| p.packages.iter().map(|p| p.id()).collect::<Vec<_>>();
+        prop_assert_eq!(names(&bombed), names(&stream));
+    }
+}
