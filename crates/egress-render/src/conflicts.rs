@@ -7,7 +7,8 @@ use crate::error::{Error, ErrorKind};
 use crate::model::{AllowRule, Mode, Protocol};
 use crate::normalize::{Egress, Pair};
 use crate::plan::Plan;
-use std::collections::{BTreeMap, BTreeSet};
+use rustc_hash::FxBuildHasher as FastHash;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// Every cross-package problem of the plan.
 pub(crate) fn all(plan: &Plan) -> Vec<Error> {
@@ -95,16 +96,27 @@ fn protocols_across_packages(plan: &Plan, mode: Mode) -> Vec<Error> {
         for &(port, protocol) in &shared.pairs {
             protocols.entry(port).or_default().insert(protocol);
         }
-        for (port, set) in protocols.into_iter().filter(|(_, s)| s.len() > 1) {
-            let users: Vec<(&Egress, Protocol)> = shared
-                .users
+        let conflicting: Vec<(u16, BTreeSet<Protocol>)> =
+            protocols.into_iter().filter(|(_, s)| s.len() > 1).collect();
+        if conflicting.is_empty() {
+            continue;
+        }
+        // Each user's protocol per port of this host, indexed once: a
+        // search of its pairs per conflicting port was ports² (two
+        // packages asking for all 65,535 ports with two protocols).
+        let by_port: Vec<(&Egress, HashMap<u16, Protocol, FastHash>)> = shared
+            .users
+            .iter()
+            .filter_map(|&i| plan.package(i))
+            .filter_map(|e| {
+                let pairs = e.hosts.get(host)?;
+                Some((e, pairs.iter().rev().map(|&(p, q)| (p, q)).collect()))
+            })
+            .collect();
+        for (port, set) in conflicting {
+            let users: Vec<(&Egress, Protocol)> = by_port
                 .iter()
-                .filter_map(|&i| plan.package(i))
-                .filter_map(|e| {
-                    let pairs = e.hosts.get(host)?;
-                    let (_, p) = pairs.iter().find(|(p, _)| *p == port)?;
-                    Some((e, *p))
-                })
+                .filter_map(|(e, ports)| Some((*e, *ports.get(&port)?)))
                 .collect();
             let Some(&(first, first_protocol)) = users.first() else {
                 continue;

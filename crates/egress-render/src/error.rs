@@ -435,7 +435,15 @@ impl Warning {
         message: String,
         help: String,
     ) -> Self {
-        let rule_pos = rule.and_then(|i| pkg.allow.iter().find(|r| r.index == i).map(|r| r.pos));
+        // `allow[i]` is at index i (parse keeps the order); looked up, not
+        // searched, since a package may have a warning per rule.
+        let rule_pos = rule.and_then(|i| {
+            pkg.allow
+                .get(i)
+                .filter(|r| r.index == i)
+                .or_else(|| pkg.allow.iter().find(|r| r.index == i))
+                .map(|r| r.pos)
+        });
         Warning {
             file: pkg.source.file.clone(),
             document: pkg.source.document,

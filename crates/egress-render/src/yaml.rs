@@ -312,8 +312,10 @@ pub const EXPANSION_FACTOR: usize = 8;
 
 /// The expansion a file may use whatever its size, shared between its
 /// documents by size: a single 6 KB package may repeat an anchor hundreds
-/// of times.
-pub const EXPANSION_FLOOR: usize = 4 * 1024 * 1024;
+/// of times. Also what a small bomb costs before it is refused: the parser
+/// records what anchors expand to, about 40 bytes of memory per event (4
+/// MiB made a 540-byte bomb take 0.7 s and 179 MB).
+pub const EXPANSION_FLOOR: usize = 1024 * 1024;
 
 /// The expansion every document may use on top, however small it is and
 /// however large its file. Small enough that a stream of tiny documents,
@@ -662,7 +664,7 @@ fn budget_message(e: &serde_saphyr::Error) -> Option<String> {
 }
 
 /// What aliases expanded past, in words.
-const BOMB: &str = "more than the document's size allows (an alias bomb); aliases and merge keys may expand a document to 8 times its size, plus 1 KiB, plus its share (by size) of 4 MiB per file";
+const BOMB: &str = "more than the document's size allows (an alias bomb); aliases and merge keys may expand a document to 8 times its size, plus 1 KiB, plus its share (by size) of 1 MiB per file";
 
 /// A budget breach in the tool's own words (the library's `Debug` text
 /// names its counters).
