@@ -586,8 +586,11 @@ fn identities_of(from: &[RuleFrom]) -> Vec<(String, Who)> {
 /// (one package naming 40,000 hosts took 9.6 s; a rule with all 65,535
 /// ports, 65,535² port comparisons).
 struct AmbientRules<'p, 'a> {
-    by_host: HashMap<(usize, &'a str), Vec<(&'p EgressRule<'a>, Vec<u16>)>, FastHash>,
+    by_host: HashMap<(usize, &'a str), Vec<RulePorts<'p, 'a>>, FastHash>,
 }
+
+/// A rule and its ports, sorted.
+type RulePorts<'p, 'a> = (&'p EgressRule<'a>, Vec<u16>);
 
 impl<'p, 'a> AmbientRules<'p, 'a> {
     fn new(plan: &'p Plan<'a>) -> Self {
