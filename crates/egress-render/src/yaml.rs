@@ -327,7 +327,7 @@ pub const DOCUMENT_FLOOR: usize = 1024;
 /// `file_len` bytes, so that a 100,000-document fleet written with anchors,
 /// aliases and merge keys parses, while amplification (alias bombs) and
 /// deep nesting are refused. Each document is parsed on its own (see
-/// [`documents`]), so the budgets are per document; their sum over a file
+/// `parse_documents`), so the budgets are per document; their sum over a file
 /// stays linear in its size: `EXPANSION_FACTOR` times the file, plus
 /// `EXPANSION_FLOOR`, plus `DOCUMENT_FLOOR` per document.
 pub fn parse_options(document_len: usize, file_len: usize) -> serde_saphyr::Options {
