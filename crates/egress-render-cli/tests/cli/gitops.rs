@@ -6,6 +6,21 @@ use crate::harness::{repo, Run, TempDir, Test};
 use std::fs;
 use std::path::Path;
 
+/// `pkg.yaml --check rendered.yaml --message-format json` in `dir`: exit 1
+/// and its one JSON message.
+fn check_json(dir: &Path) -> serde_json::Value {
+    let args = [
+        "pkg.yaml",
+        "--check",
+        "rendered.yaml",
+        "--message-format",
+        "json",
+    ];
+    let r = run_in(dir, &args);
+    r.status(1);
+    serde_json::from_str(r.stderr.trim()).expect("one JSON line")
+}
+
 /// Run `egress-render` with `args` in `dir`, stdin closed.
 fn run_in(dir: &Path, args: &[&str]) -> Run {
     Test::new().current_dir(dir).args(args).run()
@@ -209,18 +224,7 @@ fn check_names_crlf_line_endings_and_a_bom_instead_of_diffing_every_line() {
     ));
 
     // The machine formats: a drift message with no diff.
-    let r = run_in(
-        &dir,
-        &[
-            "pkg.yaml",
-            "--check",
-            "rendered.yaml",
-            "--message-format",
-            "json",
-        ],
-    );
-    r.status(1);
-    let v: serde_json::Value = serde_json::from_str(r.stderr.trim()).expect("one JSON line");
+    let v = check_json(&dir);
     assert_eq!(v["code"], "drift");
     assert!(v.get("diff").is_none(), "{v}");
     assert!(v["help"].as_str().unwrap().contains("text eol=lf"), "{v}");
@@ -286,17 +290,7 @@ fn check_diffs_content_after_normalising_crlf_and_notes_it() {
          = note: it also has CRLF (Windows) line endings where egress-render writes LF; the diff above leaves that out\n  \
          = help: re-render it: run the same command without --check and save its standard output as that file; if git converts line endings on checkout (core.autocrlf), add `*.yaml text eol=lf` to .gitattributes\n",
     );
-    let r = run_in(
-        &dir,
-        &[
-            "pkg.yaml",
-            "--check",
-            "rendered.yaml",
-            "--message-format",
-            "json",
-        ],
-    );
-    let v: serde_json::Value = serde_json::from_str(r.stderr.trim()).expect("one JSON line");
+    let v = check_json(&dir);
     assert_eq!(
         v["message"],
         "rendered.yaml is not what egress-render renders now; it also has CRLF (Windows) line endings where egress-render writes LF, which the diff leaves out"
@@ -342,18 +336,7 @@ fn check_prints_at_most_2000_lines_of_diff() {
         ]
     );
 
-    let r = run_in(
-        &dir,
-        &[
-            "pkg.yaml",
-            "--check",
-            "rendered.yaml",
-            "--message-format",
-            "json",
-        ],
-    );
-    r.status(1);
-    let v: serde_json::Value = serde_json::from_str(r.stderr.trim()).expect("one JSON line");
+    let v = check_json(&dir);
     assert_eq!(
         v["message"],
         "rendered.yaml is not what egress-render renders now; the diff shows its first 2,000 lines, 8,001 more changed lines (1 hunk) are not shown"
