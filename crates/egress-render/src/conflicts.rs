@@ -110,7 +110,7 @@ fn protocols_across_packages(plan: &Plan, mode: Mode) -> Vec<Error> {
             .filter_map(|&i| plan.package(i))
             .filter_map(|e| {
                 let pairs = e.hosts.get(host)?;
-                Some((e, pairs.iter().rev().map(|&(p, q)| (p, q)).collect()))
+                Some((e, pairs.iter().rev().copied().collect()))
             })
             .collect();
         for (port, set) in conflicting {
