@@ -320,3 +320,29 @@ fn options_doc_covers_every_option() {
         );
     }
 }
+
+/// The README and every page of docs/ are free of merge-conflict markers
+/// (a merge once left `<<<<<<< HEAD` in the README's layout section).
+#[test]
+fn no_document_holds_a_merge_conflict_marker() {
+    let mut pages = vec![repo().join("README.md")];
+    for entry in fs::read_dir(docs_dir()).expect("docs/") {
+        let path = entry.expect("docs/ entry").path();
+        if path.extension().is_some_and(|e| e == "md") {
+            pages.push(path);
+        }
+    }
+    for page in pages {
+        let text = fs::read_to_string(&page).expect("a Markdown page");
+        for (n, line) in text.lines().enumerate() {
+            let marker =
+                line.starts_with("<<<<<<< ") || line.starts_with(">>>>>>> ") || line == "=======";
+            assert!(
+                !marker,
+                "{}:{}: merge-conflict marker {line:?}",
+                page.display(),
+                n + 1
+            );
+        }
+    }
+}
